@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CheckpointError,
+  ConfigError,
+  DataFormatError,
+  OrealError,
+  SpecificationVersionError,
+  assertSpecificationVersion,
+} from './errors';
+
+describe('errors', () => {
+  it('carry where the problem is in the message and fields', () => {
+    const e = new DataFormatError('data.jsonl', 3, 'answer', 'expected string');
+    expect(e.message).toBe("data.jsonl:3: field 'answer': expected string");
+    expect(e).toMatchObject({ file: 'data.jsonl', line: 3, field: 'answer', code: 'DATA_FORMAT', name: 'DataFormatError' });
+    expect(new ConfigError('sampler.topP', 'must be ≤ 1').message).toBe('sampler.topP: must be ≤ 1');
+  });
+
+  it('identity checks survive a second copy of the package (brand, not prototype)', () => {
+    const foreign = Object.assign(new Error('from another copy'), { code: 'CHECKPOINT' });
+    Object.defineProperty(foreign, Symbol.for('oreal-ts.error'), { value: true });
+    expect(foreign instanceof CheckpointError).toBe(false);
+    expect(OrealError.is(foreign)).toBe(true);
+    expect(CheckpointError.is(foreign)).toBe(true);
+    expect(ConfigError.is(foreign)).toBe(false);
+    expect(OrealError.is(new Error('plain'))).toBe(false);
+    expect(OrealError.is(null)).toBe(false);
+  });
+
+  it('assertSpecificationVersion refuses other generations', () => {
+    expect(() => assertSpecificationVersion({ id: 'x', specificationVersion: 'v1' })).not.toThrow();
+    expect(() => assertSpecificationVersion({ id: 'x', specificationVersion: 'v2' })).toThrow(SpecificationVersionError);
+  });
+});
