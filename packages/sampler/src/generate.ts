@@ -1,0 +1,150 @@
+import { InvalidArgumentError } from '@oreal-ts/core';
+import type { Policy, RandomSource, Tokenizer } from '@oreal-ts/core';
+import { sampleToken, type TokenSamplingSettings } from './sampling';
+import { findStopString } from './stop-strings';
+
+/** One sequence to generate: its prompt token ids and its own random stream. */
+export interface GenerationRequest {
+  readonly promptIds: readonly number[];
+  /** The row's random stream (unused when greedy). Give each row its own for batch-size-independent results. */
+  readonly rng: RandomSource;
+}
+
+/** How to generate: token sampling settings plus the token budget and the stops. */
+export interface GenerationSettings extends TokenSamplingSettings {
+  /** Token budget per sequence. */
+  readonly maxNewTokens: number;
+  /** Token ids that end a sequence (kept as its last token). */
+  readonly stopTokenIds: readonly number[];
+  /** Strings that end a sequence (kept at the end of its text). */
+  readonly stop: readonly string[];
+}
+
+/** One generated sequence. */
+export interface GeneratedSequence {
+  /** Response token ids; a stop token, when produced, is the last one. */
+  readonly tokenIds: number[];
+  /** `log softmax(raw logits)[token]` of each response token (temperature 1, no filtering). */
+  readonly logProbs: number[];
+  /** Decoded response (special tokens skipped), cut just after a matched stop string. */
+  readonly text: string;
+  readonly finishReason: 'stop' | 'length';
+  /** The stop string that ended it, if one did. */
+  readonly stopString?: string;
+  /** The stop token that ended it, if one did. */
+  readonly stopTokenId?: number;
+}
+
+/** Live state of one row during decoding. */
+interface RowState {
+  readonly tokenIds: number[];
+  readonly logProbs: number[];
+  done: boolean;
+  finishReason: 'stop' | 'length';
+  text: string | undefined;
+  checkedLength: number;
+  stopString?: string;
+  stopTokenId?: number;
+}
+
+/** Throw a clear error when a prompt cannot fit `maxNewTokens` more tokens in the model's context. */
+export function assertPromptFits(policy: Pick<Policy, 'maxSequenceLength'>, promptLength: number, maxNewTokens: number, where: string): void {
+  if (promptLength === 0) {
+    throw new InvalidArgumentError(where, 'the prompt has no tokens; give a non-empty prompt or a tokenizer with a BOS token');
+  }
+  if (promptLength + maxNewTokens > policy.maxSequenceLength) {
+    throw new InvalidArgumentError(
+      where,
+      `prompt of ${promptLength} tokens + maxNewTokens ${maxNewTokens} exceeds the model's maxSequenceLength ${policy.maxSequenceLength}; ` +
+        `shorten the prompt to at most ${Math.max(0, policy.maxSequenceLength - maxNewTokens)} tokens or lower maxNewTokens`,
+    );
+  }
+}
+
+/**
+ * Generate one batch with a single decoding session: the policy left-pads the prompts and keeps a
+ * KV cache; `prefill()` once, then one `step()` per new token. Rows that finished are fed
+ * `fillTokenId` (pad, else EOS, else 0) and ignored; decoding stops as soon as every row is done.
+ * The session is disposed on every path.
+ */
+export async function generateBatch(
+  policy: Policy,
+  tokenizer: Tokenizer,
+  requests: readonly GenerationRequest[],
+  settings: GenerationSettings,
+): Promise<GeneratedSequence[]> {
+  if (requests.length === 0) return [];
+  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, settings.maxNewTokens, `requests[${row}].promptIds`));
+  const stopTokens = new Set(settings.stopTokenIds);
+  const fillTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  const rows: RowState[] = requests.map(() => ({
+    tokenIds: [],
+    logProbs: [],
+    done: false,
+    finishReason: 'length',
+    text: undefined,
+    checkedLength: 0,
+  }));
+  const session = await policy.startDecoding(requests.map((r) => r.promptIds));
+  try {
+    let logits = await session.prefill(); // B × [V]
+    for (let t = 0; t < settings.maxNewTokens; t++) {
+      const next: number[] = new Array<number>(rows.length).fill(fillTokenId);
+      rows.forEach((row, r) => {
+        if (row.done) return;
+        const rowLogits = logits[r];
+        if (!rowLogits) throw new InvalidArgumentError('policy', `decoding session returned ${logits.length} logit rows for a batch of ${rows.length}`);
+        const { tokenId, logProb } = sampleToken(rowLogits, settings, (requests[r] as GenerationRequest).rng);
+        row.tokenIds.push(tokenId);
+        row.logProbs.push(logProb);
+        next[r] = tokenId;
+        if (stopTokens.has(tokenId)) {
+          row.done = true;
+          row.finishReason = 'stop';
+          row.stopTokenId = tokenId;
+        } else if (settings.stop.length > 0) {
+          const text = tokenizer.decode(row.tokenIds, { skipSpecialTokens: true });
+          // Re-scan a few characters before the previous end: multi-byte tokens can rewrite the tail.
+          const match = findStopString(text, settings.stop, Math.max(0, row.checkedLength - 4));
+          row.checkedLength = text.length;
+          if (match) {
+            row.done = true;
+            row.finishReason = 'stop';
+            row.stopString = match.stop;
+            row.text = text.slice(0, match.end);
+          }
+        }
+        if (!row.done && row.tokenIds.length >= settings.maxNewTokens) row.done = true;
+      });
+      if (rows.every((row) => row.done)) break;
+      logits = await session.step(next);
+    }
+  } finally {
+    session.dispose();
+  }
+  return rows.map((row) => ({
+    tokenIds: row.tokenIds,
+    logProbs: row.logProbs,
+    text: row.text ?? tokenizer.decode(row.tokenIds, { skipSpecialTokens: true }),
+    finishReason: row.finishReason,
+    ...(row.stopString === undefined ? {} : { stopString: row.stopString }),
+    ...(row.stopTokenId === undefined ? {} : { stopTokenId: row.stopTokenId }),
+  }));
+}
+
+/** `generateBatch` over consecutive chunks of at most `batchSize` requests; results in request order. */
+export async function generateSequences(
+  policy: Policy,
+  tokenizer: Tokenizer,
+  requests: readonly GenerationRequest[],
+  settings: GenerationSettings,
+  batchSize: number,
+): Promise<GeneratedSequence[]> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${batchSize}`);
+  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, settings.maxNewTokens, `requests[${row}].promptIds`));
+  const out: GeneratedSequence[] = [];
+  for (let start = 0; start < requests.length; start += batchSize) {
+    out.push(...(await generateBatch(policy, tokenizer, requests.slice(start, start + batchSize), settings)));
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { HttpRequestError, SampleOptionsSchema, formatIssues, hashString, parseConfig } from '@oreal-ts/core';
+import type { ChatMessage, Problem, PromptTemplate, Rollout, RolloutGroup, SampleOptions, Sampler } from '@oreal-ts/core';
+import { postJsonWithRetry, type BackoffOptions, type RetrySettings } from './http-retry';
+import { ChatResponseSchema, CompletionResponseSchema } from './openai-schemas';
+import { plainPrompt, renderMessagesAsText } from './prompt-template';
+import { UrlPool } from './url-pool';
+
+/** Options of `createOpenAISampler`. */
+export interface OpenAISamplerOptions {
+  /** Server base URLs, e.g. `http://10.0.0.5:8000` or `http://10.0.0.5:8000/v1` (`/v1` is added when missing). */
+  readonly baseUrls: readonly string[];
+  /** The `model` field of every request. */
+  readonly model: string;
+  /** `completions` → `/v1/completions` with prompt text; `chat` → `/v1/chat/completions` with messages. */
+  readonly mode: 'completions' | 'chat';
+  /** Problem → prompt. Default `plainPrompt`. A string becomes one user message in chat mode; messages become text in completions mode. */
+  readonly prompt?: PromptTemplate;
+  /** Bearer token; default `process.env.OPENAI_API_KEY`; none → no Authorization header. Never logged. */
+  readonly apiKey?: string;
+  /** Requests in flight per base URL. Default 8. */
+  readonly concurrencyPerUrl?: number;
+  /** Retries after the first attempt of each request. Default 5. */
+  readonly maxRetries?: number;
+  /** Per-request time limit. Default 120,000 ms. */
+  readonly timeoutMs?: number;
+  /** Back-off between retries. Default `{ initialMs: 250, maxMs: 10_000 }`. */
+  readonly backoff?: Partial<BackoffOptions>;
+  /** Ask for log-probs of the sampled tokens (`logprobs: 1` / `logprobs: true`). Default true. */
+  readonly logProbs?: boolean;
+  /** Extra body fields for server extensions (e.g. vLLM's `include_stop_str_in_output`). */
+  readonly extraBody?: Readonly<Record<string, unknown>>;
+  /** fetch implementation. Default `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch;
+  /** Retry notices (URL, attempt, status, reason) for logs; never carries the key. */
+  readonly onRetry?: RetrySettings['onRetry'];
+  /** Component id. Default `oreal-ts/openai-sampler`. */
+  readonly id?: string;
+}
+
+const OptionsSchema = z.object({
+  baseUrls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+  model: z.string().min(1),
+  mode: z.enum(['completions', 'chat']),
+  concurrencyPerUrl: z.number().int().min(1).default(8),
+  maxRetries: z.number().int().min(0).default(5),
+  timeoutMs: z.number().int().min(1).default(120_000),
+  backoff: z
+    .object({ initialMs: z.number().min(0).default(250), maxMs: z.number().min(0).default(10_000) })
+    .default({ initialMs: 250, maxMs: 10_000 }),
+  logProbs: z.boolean().default(true),
+});
+
+/** Normalise a base URL to end in `/v1` without a trailing slash. */
+export function normaliseBaseUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+}
+
+/** One choice, reduced to what a rollout needs. */
+interface ChoiceResult {
+  readonly text: string;
+  readonly logProbs: number[];
+  readonly finishReason: 'stop' | 'length';
+}
+
+function toFinishReason(reason: string | null | undefined): 'stop' | 'length' {
+  return reason === 'length' ? 'length' : 'stop';
+}
+
+/**
+ * OpenAI servers cut the stop string off the text; the contract keeps it. vLLM reports the matched
+ * stop in `stop_reason`, SGLang in `matched_stop`: append it when it is one of ours and missing.
+ */
+function withStopString(text: string, finishReason: 'stop' | 'length', matched: unknown, stops: readonly string[]): string {
+  if (finishReason !== 'stop' || typeof matched !== 'string' || !stops.includes(matched) || text.endsWith(matched)) return text;
+  return text + matched;
+}
+
+/**
+ * A `Sampler` over a pool of OpenAI-compatible servers (vLLM, SGLang, llama.cpp, Ollama, `oreal
+ * serve`). One request per problem asks for all `n` choices; a server that returns fewer is asked
+ * for the rest (with a derived seed so they differ). Requests spread over `baseUrls` with at most
+ * `concurrencyPerUrl` in flight on each; 429, 408, 5xx, resets, timeouts and malformed 2xx bodies
+ * are retried with exponential back-off and jitter (honouring `Retry-After`), on another URL when
+ * one has room; any other 4xx fails at once with the server's message. The first request that
+ * fails for good cancels the rest and `sample` rejects with `HttpRequestError` (URL, last status,
+ * reason; the API key redacted). Results come back in problem order, `n` per problem.
+ *
+ * Remote rollouts carry `tokenIds: []` (the server's tokenisation is unknown) and, when the server
+ * returns them, the log-probs of its sampled tokens (one per server token).
+ */
+export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
+  const config = parseConfig(OptionsSchema, options, 'openaiSampler');
+  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
+  const pool = new UrlPool(config.baseUrls.map(normaliseBaseUrl), config.concurrencyPerUrl);
+  const template = options.prompt ?? plainPrompt;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const path = config.mode === 'chat' ? '/chat/completions' : '/completions';
+  const schema = config.mode === 'chat' ? ChatResponseSchema : CompletionResponseSchema;
+  const validate = (value: unknown): string | undefined => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? undefined : formatIssues(parsed.error.issues).slice(0, 3).join('; ');
+  };
+
+  const promptFor = (problem: Problem): { text: string; messages: readonly ChatMessage[] } => {
+    const prompt = template(problem);
+    if (typeof prompt === 'string') return { text: prompt, messages: [{ role: 'user', content: prompt }] };
+    return { text: renderMessagesAsText(prompt), messages: prompt };
+  };
+
+  const parseChoices = (value: unknown, stops: readonly string[]): ChoiceResult[] => {
+    if (config.mode === 'chat') {
+      const choices = [...ChatResponseSchema.parse(value).choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      return choices.map((choice) => {
+        const finishReason = toFinishReason(choice.finish_reason);
+        return {
+          text: withStopString(choice.message.content ?? '', finishReason, choice.stop_reason ?? choice.matched_stop, stops),
+          logProbs: choice.logprobs?.content?.map((c) => c.logprob) ?? [],
+          finishReason,
+        };
+      });
+    }
+    const choices = [...CompletionResponseSchema.parse(value).choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    return choices.map((choice) => {
+      const finishReason = toFinishReason(choice.finish_reason);
+      return {
+        text: withStopString(choice.text, finishReason, choice.stop_reason ?? choice.matched_stop, stops),
+        logProbs: (choice.logprobs?.token_logprobs ?? []).filter((v): v is number => v !== null),
+        finishReason,
+      };
+    });
+  };
+
+  return {
+    specificationVersion: 'v1',
+    id: options.id ?? 'oreal-ts/openai-sampler',
+    async sample(problems: readonly Problem[], sampleOptions: SampleOptions): Promise<RolloutGroup[]> {
+      const settings = parseConfig(SampleOptionsSchema, sampleOptions, 'sampleOptions');
+      const stops = settings.stop ?? [];
+      const cancel = new AbortController();
+      const retry: RetrySettings = {
+        maxRetries: config.maxRetries,
+        timeoutMs: config.timeoutMs,
+        backoff: { initialMs: options.backoff?.initialMs ?? config.backoff.initialMs, maxMs: options.backoff?.maxMs ?? config.backoff.maxMs },
+        fetch: fetchImpl,
+        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+        secrets: apiKey ? [apiKey] : [],
+        signal: cancel.signal,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      };
+
+      const sampleProblem = async (problem: Problem, problemIndex: number): Promise<RolloutGroup> => {
+        const prompt = promptFor(problem);
+        const collected: ChoiceResult[] = [];
+        // Each round asks for the choices still missing; a round that returns none counts against maxRetries.
+        for (let round = 0, emptyRounds = 0; collected.length < settings.n; round++) {
+          const missing = settings.n - collected.length;
+          const body: Record<string, unknown> = {
+            ...options.extraBody,
+            model: config.model,
+            ...(config.mode === 'chat' ? { messages: prompt.messages } : { prompt: prompt.text }),
+            n: missing,
+            temperature: settings.temperature,
+            top_p: settings.topP,
+            max_tokens: settings.maxNewTokens,
+            ...(settings.topK ? { top_k: settings.topK } : {}),
+            ...(stops.length > 0 ? { stop: stops } : {}),
+            ...(settings.seed === undefined ? {} : { seed: hashString(`${settings.seed}/${problemIndex}/${round}`) & 0x7fffffff }),
+            ...(config.logProbs ? { logprobs: config.mode === 'chat' ? true : 1 } : {}),
+          };
+          const { url, value } = await postJsonWithRetry(pool, path, body, retry, validate);
+          const choices = parseChoices(value, stops);
+          if (choices.length === 0 && ++emptyRounds > config.maxRetries) {
+            throw new HttpRequestError(url, 200, `returned no choices ${emptyRounds} times for problem '${problem.id}'`);
+          }
+          collected.push(...choices.slice(0, missing)); // extra choices beyond n are dropped, never duplicated
+        }
+        const rollouts = collected.map(
+          (choice, sampleIndex): Rollout => ({
+            problemId: problem.id,
+            sampleIndex,
+            prompt: prompt.text,
+            text: choice.text,
+            tokenIds: [],
+            logProbs: choice.logProbs,
+            finishReason: choice.finishReason,
+          }),
+        );
+        return { problem, rollouts };
+      };
+
+      try {
+        return await Promise.all(
+          problems.map((problem, i) =>
+            sampleProblem(problem, i).catch((error: unknown) => {
+              cancel.abort();
+              throw error;
+            }),
+          ),
+        );
+      } finally {
+        cancel.abort();
+      }
+    },
+  };
+}
