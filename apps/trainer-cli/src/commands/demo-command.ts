@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
+import { createTaskTokenizer } from '../compose/create-components';
+import { loadProblems } from '../compose/load-problems';
+import { DEMO_CONFIG } from '../pipeline/demo-config';
+import { runReinforcementFromCheckpoint } from '../pipeline/rl-from-checkpoint';
+import { runWarmStart } from '../pipeline/warm-start';
+import type { ConfigFlags } from '../program';
+import { formatMarkdownTable, formatTable, percent } from '../report/table';
+import { describeBackend, initBackendAndReport } from './backend';
+import type { CommandOutput } from './output';
+import { prepareRun } from './prepare-run';
+import { abortOnSignals } from './signals';
+
+function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * `oreal demo`: a deliberately short SFT on generated worked solutions, held-out greedy pass@1,
+ * OREAL RL (token reward model included), held-out greedy pass@1 again; prints a before/after
+ * table and writes `summary.json`, `summary.md`, metrics and a learning-curve plot in the run folder.
+ */
+export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput): Promise<void> {
+  const started = performance.now();
+  const { config, runDir, progress } = await prepareRun('demo', flags, output, DEMO_CONFIG);
+  const backend = await initBackendAndReport(output);
+  const problems = await loadProblems(config);
+  output.err(
+    `demo: ${problems.train.length} training / ${problems.test.length} held-out problems (${config.data.families.join(', ')}, difficulty ${JSON.stringify(config.data.difficulty)}), seed ${config.seed}`,
+  );
+  const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
+  output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`);
+  const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
+  try {
+    const rl = await runReinforcementFromCheckpoint({
+      config,
+      checkpointDir: warm.checkpointDir,
+      problems,
+      runDir: join(runDir, 'rl'),
+      progress,
+      output,
+      signal: signals.signal,
+      title: 'oreal demo: OREAL RL after a short SFT',
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const before = rl.firstEval;
+    const after = rl.lastEval;
+    if (!before || !after) {
+      output.out('demo: no held-out evaluation was recorded (evaluation disabled?)');
+      return;
+    }
+    const header = ['held-out (' + String(after.problems) + ' problems)', 'after SFT', `after OREAL (${rl.result.steps} steps)`, 'change'];
+    const rows: (string | number)[][] = [
+      ['greedy pass@1 (%)', percent(before.greedyPassAt1), percent(after.greedyPassAt1), signed(percent(after.greedyPassAt1) - percent(before.greedyPassAt1))],
+    ];
+    if (before.sampledPassAt1 !== null && after.sampledPassAt1 !== null) {
+      rows.push(['sampled pass@1 (%)', percent(before.sampledPassAt1), percent(after.sampledPassAt1), signed(percent(after.sampledPassAt1) - percent(before.sampledPassAt1))]);
+    }
+    rows.push(['greedy truncated (%)', percent(before.greedyTruncatedRate), percent(after.greedyTruncatedRate), signed(percent(after.greedyTruncatedRate) - percent(before.greedyTruncatedRate))]);
+    const summary = {
+      command: 'oreal demo',
+      seed: config.seed,
+      backend: backend.backend,
+      parameters: rl.parameterCount,
+      sftSteps: warm.steps,
+      sftSeconds: warm.seconds,
+      rlSteps: rl.result.steps,
+      rlSeconds: rl.seconds,
+      wallSeconds: seconds,
+      heldOutProblems: after.problems,
+      before,
+      after,
+      plot: rl.plot,
+    };
+    await writeJsonAtomic(join(runDir, 'summary.json'), summary);
+    const caption =
+      `OREAL demo · seed ${config.seed} · ${describeBackend(backend)} · ${rl.parameterCount.toLocaleString('en-US')} parameters · ` +
+      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)}`;
+    await writeFileAtomic(join(runDir, 'summary.md'), `${caption}\n\n${formatMarkdownTable(header, rows)}\n`);
+    output.out(`\n${caption}\n\n${formatTable(header, rows)}\n`);
+    output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);
+  } finally {
+    signals.dispose();
+  }
+}
+
+function signed(value: number): string {
+  const rounded = Math.round(value * 10) / 10;
+  return `${rounded >= 0 ? '+' : ''}${rounded.toFixed(1)}`;
+}

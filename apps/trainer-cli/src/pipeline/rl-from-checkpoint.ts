@@ -1,0 +1,35 @@
+import type { OrealConfig } from '../config/schema';
+import { createComponentsFromConfig } from '../compose/create-components';
+import type { ProblemSplits } from '../compose/load-problems';
+import type { CommandOutput } from '../commands/output';
+import type { ProgressReporter } from '../report/progress';
+import { runReinforcement, type ReinforcementResult } from './reinforcement-run';
+
+/** Run RL starting from a saved policy checkpoint (e.g. the SFT warm start), in its own run folder. */
+export async function runReinforcementFromCheckpoint(options: {
+  readonly config: OrealConfig;
+  readonly checkpointDir: string;
+  readonly problems: ProblemSplits;
+  readonly runDir: string;
+  readonly progress: ProgressReporter;
+  readonly output: CommandOutput;
+  readonly signal?: AbortSignal;
+  readonly title: string;
+}): Promise<ReinforcementResult & { parameterCount: number }> {
+  const config: OrealConfig = { ...options.config, model: { ...options.config.model, checkpoint: options.checkpointDir } };
+  const components = await createComponentsFromConfig(config, { problems: options.problems.train, evalProblems: options.problems.test });
+  try {
+    const result = await runReinforcement({
+      config,
+      components,
+      runDir: options.runDir,
+      progress: options.progress,
+      output: options.output,
+      ...(options.signal ? { signal: options.signal } : {}),
+      title: options.title,
+    });
+    return { ...result, parameterCount: components.policy.parameterCount };
+  } finally {
+    await components.dispose();
+  }
+}

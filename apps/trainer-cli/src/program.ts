@@ -1,0 +1,75 @@
+import { Command, Option } from 'commander';
+import { runAblateCommand } from './commands/ablate-command';
+import { runDemoCommand } from './commands/demo-command';
+import { runEvalCommand } from './commands/eval-command';
+import { processOutput, type CommandOutput } from './commands/output';
+import { runServeCommand } from './commands/serve-command';
+import { runSftCommand } from './commands/sft-command';
+import { runTrainCommand } from './commands/train-command';
+import { runVerifyCommand } from './commands/verify-command-runner';
+
+/** Options every config-driven command takes. */
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly set: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function withConfigFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'YAML or JSON config file (sections: model, data, sampler, verifier, objective, tokenRewardModel, sft, trainer, logging)')
+    .option('--set <field=value>', 'override one config field, e.g. --set trainer.steps=20 (repeatable)', collect, [] as string[]);
+}
+
+/**
+ * The `oreal` command: sft, train, eval, demo, ablate, verify, serve. Exit codes: 0 success,
+ * 1 failure (or `verify`: the response is incorrect), 2 usage or configuration error.
+ */
+export function createProgram(output: CommandOutput = processOutput): Command {
+  const program = new Command('oreal')
+    .description('Outcome-reward reinforcement learning (OREAL) for mathematical reasoning, on TensorFlow.js.')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) });
+
+  withConfigFlags(program.command('sft').description('supervised warm start on generated worked solutions; saves <run>/sft'))
+    .action(async (flags: ConfigFlags) => runSftCommand(flags, output));
+
+  withConfigFlags(program.command('train').description('OREAL reinforcement learning from a config file plus --set overrides'))
+    .option('--resume [runDir]', 'continue a run exactly from its latest checkpoint (default: the run named by logging.runName)')
+    .action(async (flags: ConfigFlags & { resume?: string | boolean }) => runTrainCommand(flags, output));
+
+  withConfigFlags(program.command('eval').description('held-out greedy and sampled pass@1 of a checkpoint'))
+    .option('--checkpoint <dir>', 'policy checkpoint folder (default: model.checkpoint of the config)')
+    .option('--samples <n>', 'samples per problem for sampled pass@1 (0: greedy only)', (v) => Number.parseInt(v, 10), 4)
+    .action(async (flags: ConfigFlags & { checkpoint?: string; samples: number }) => runEvalCommand(flags, output));
+
+  withConfigFlags(program.command('demo').description('short SFT → held-out pass@1 → OREAL RL → held-out pass@1, with a before/after table and a plot'))
+    .action(async (flags: ConfigFlags) => runDemoCommand(flags, output));
+
+  withConfigFlags(program.command('ablate').description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'))
+    .option('--variants <names>', 'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal')
+    .action(async (flags: ConfigFlags & { variants?: string }) => runAblateCommand(flags, output));
+
+  program
+    .command('verify')
+    .description("grade a response against a gold answer (exit 0: correct, 1: incorrect), or a JSONL batch {gold, response}")
+    .option('--gold <answer>', 'gold answer, e.g. "\\frac{1}{2}"')
+    .option('--response <text>', 'model response (the last \\boxed{} is graded)')
+    .option('--input <file.jsonl>', 'batch mode: one {id?, gold, response, finishReason?} per line; one JSON verdict per line out')
+    .option('--explain', 'show the extracted answer and how it was compared')
+    .option('--json', 'print the verdict as JSON')
+    .option('--timeout-ms <ms>', 'per-comparison time limit', (v) => Number.parseInt(v, 10), 2000)
+    .action(async (flags) => runVerifyCommand(flags, output));
+
+  program
+    .command('serve')
+    .description('serve a checkpoint over the OpenAI API (/v1/models, /v1/completions, /v1/chat/completions)')
+    .requiredOption('--checkpoint <dir>', 'policy checkpoint folder (with its tokenizer)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--port <port>', 'port (0: any free port)').default(8000).argParser((v) => Number.parseInt(v, 10)))
+    .option('--model-name <name>', 'model id reported by /v1/models', 'oreal-local')
+    .action(async (flags: { checkpoint: string; host: string; port: number; modelName: string }) => runServeCommand(flags, output));
+
+  return program;
+}

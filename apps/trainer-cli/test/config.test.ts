@@ -1,0 +1,93 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@oreal-ts/core';
+import { loadConfig } from '../src/config/load-config';
+import { applyOverrides, parseOverride } from '../src/config/overrides';
+
+async function tempFile(name: string, text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'oreal-config-'));
+  const file = join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(ConfigError.is(error)).toBe(true);
+  return error as ConfigError;
+}
+
+describe('--set overrides', () => {
+  it('parse typed values along a dotted path', () => {
+    expect(parseOverride('trainer.steps=20')).toEqual({ path: ['trainer', 'steps'], value: 20 });
+    expect(parseOverride('sampler.type=openai')).toEqual({ path: ['sampler', 'type'], value: 'openai' });
+    expect(parseOverride('data.families=[addition, multiplication]').value).toEqual(['addition', 'multiplication']);
+    expect(parseOverride('tokenRewardModel.enabled=false').value).toBe(false);
+  });
+
+  it('create sections and leave the input untouched', () => {
+    const base = { trainer: { steps: 3 } };
+    const out = applyOverrides(base, ['trainer.sampling.maxNewTokens=40', 'seed=7']);
+    expect(out).toEqual({ trainer: { steps: 3, sampling: { maxNewTokens: 40 } }, seed: 7 });
+    expect(base).toEqual({ trainer: { steps: 3 } });
+  });
+
+  it('refuse a flag without = and a path through a value, naming them', () => {
+    expect(() => parseOverride('trainer.steps')).toThrow(/--set: expected 'section.field=value'/);
+    expect(() => applyOverrides({ seed: 1 }, ['seed.x=2'])).toThrow(/seed: is 1, not a section/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('merges base ← YAML file ← flags and fills defaults', async () => {
+    const file = await tempFile('run.yaml', 'seed: 5\nsampler:\n  type: local\ntrainer:\n  steps: 12\n');
+    const config = await loadConfig({ base: { trainer: { steps: 4, batchProblems: 2 } }, file, overrides: ['trainer.batchProblems=3'] });
+    expect(config.seed).toBe(5);
+    expect(config.trainer).toMatchObject({ steps: 12, batchProblems: 3 });
+    expect(config.sampler.type).toBe('local');
+    expect(config.objective.name).toBe('oreal');
+    expect(config.model.architecture.hidden_size).toBeGreaterThan(0);
+  });
+
+  it('reads JSON files too', async () => {
+    const file = await tempFile('run.json', JSON.stringify({ objective: { name: 'grpo' } }));
+    expect((await loadConfig({ file })).objective.name).toBe('grpo');
+  });
+
+  it('names the field, the bad value and the fix', async () => {
+    const error = await configError(loadConfig({ overrides: ['trainer.rolloutsPerProblem=1'] }));
+    expect(error.path).toBe('trainer.rolloutsPerProblem');
+    expect(error.message).toMatch(/got 1/);
+    expect(error.message).toMatch(/must be ≥ 2/);
+  });
+
+  it('refuses an openai sampler without servers, saying how to fix it', async () => {
+    const error = await configError(loadConfig({ overrides: ['sampler.type=openai'] }));
+    expect(error.path).toBe('sampler.baseUrls');
+    expect(error.message).toMatch(/oreal serve/);
+  });
+
+  it('refuses unknown keys (typos) and a bad enum value', async () => {
+    const typo = await configError(loadConfig({ overrides: ['sampler.baseUrl=http://x'] }));
+    expect(typo.message).toMatch(/baseUrl/);
+    const badType = await configError(loadConfig({ overrides: ['sampler.type=vllm'] }));
+    expect(badType.path).toBe('sampler.type');
+    expect(badType.message).toMatch(/"vllm"/);
+  });
+
+  it('reports YAML syntax errors with file, line and column', async () => {
+    const file = await tempFile('bad.yaml', 'trainer:\n  steps: [1, 2\n');
+    const error = await configError(loadConfig({ file }));
+    expect(error.message).toMatch(/bad\.yaml:\d+:\d+ is not valid YAML/);
+  });
+
+  it('refuses a missing file with the fix', async () => {
+    const error = await configError(loadConfig({ file: '/nonexistent/oreal.yaml' }));
+    expect(error.message).toMatch(/cannot read \/nonexistent\/oreal.yaml/);
+  });
+});
