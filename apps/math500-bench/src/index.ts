@@ -42,4 +42,4 @@ export { accuracyChartSpec, renderAccuracyChart, type RenderedChart } from './re
 export { markdownReport, reportedKs } from './report/markdown-report';
 export { writeOutputs, outputFiles, type OutputFiles } from './report/write-outputs';
 export { buildProgram, runCli, RunIncompleteError, RunFlagsSchema, GradeFlagsSchema, type CliEnvironment } from './cli/program';
-export { createVerification, createEndpointSampler, createCheckpointSampler, type Verification, type EndpointSamplerOptions } from './cli/components';
+export { createVerification, createAnswerEquivalence, createEndpointSampler, createCheckpointSampler, type Verification, type EndpointSamplerOptions } from './cli/components';

@@ -9,13 +9,30 @@ export interface Verification {
 }
 
 /**
- * The math verifier: a worker-thread pool with a per-comparison time limit when `threads > 0`
+ * The verifier's own equality of two extracted answers, as `createMathVerifier` decides it:
+ * `compareAnswers` with the built-in parser, and — only when that gives `parse-failed` — again with
+ * the lazily loaded compute-engine backend (its own evaluation time limit `timeoutMs`).
+ */
+export async function createAnswerEquivalence(timeoutMs: number): Promise<AnswerEquivalence> {
+  const { compareAnswers, loadComputeEngine } = await import('@oreal-ts/math-verifier');
+  let backend: ReturnType<typeof loadComputeEngine> | undefined;
+  return async (representative, candidate) => {
+    const comparison = compareAnswers(representative, candidate);
+    if (comparison.reason !== 'parse-failed') return comparison.equal;
+    backend ??= loadComputeEngine({ timeLimitMs: timeoutMs });
+    const symbolicBackend = await backend;
+    return symbolicBackend ? compareAnswers(representative, candidate, { symbolicBackend }).equal : false;
+  };
+}
+
+/**
+ * The math verifier: a worker-thread pool with a hard per-response time limit when `threads > 0`
  * (recommended: a pathological comparison cannot stall the run), else in-process. maj@k clusters
- * answers with the same package's `compareAnswers`, i.e. the verifier's own notion of equality.
+ * answers with `createAnswerEquivalence`, the verifier's own notion of equality (in-process).
  */
 export async function createVerification(options: { threads: number; timeoutMs: number }): Promise<Verification> {
-  const { createMathVerifier, compareAnswers } = await import('@oreal-ts/math-verifier');
-  const equivalence: AnswerEquivalence = async (representative, candidate) => (await compareAnswers(representative, candidate)).equal;
+  const { createMathVerifier } = await import('@oreal-ts/math-verifier');
+  const equivalence = await createAnswerEquivalence(options.timeoutMs);
   if (options.threads > 0) {
     const { createVerifierPool } = await import('@oreal-ts/math-verifier/pool');
     const pool = createVerifierPool({ threads: options.threads, timeoutMs: options.timeoutMs });
