@@ -1,2 +1,43 @@
-/** @oreal-ts/trainer — skeleton; implementation in progress. */
-export const packageName = '@oreal-ts/trainer';
+/**
+ * @oreal-ts/trainer — the OREAL reinforcement-learning loop over injected components (policy,
+ * reference, sampler, verifier, objective, token reward model), held-out pass@1 evaluation,
+ * supervised warm starts, atomic checkpoints with exact resume, and built-in verifiable maths tasks.
+ */
+export {
+  TrainerConfigSchema,
+  TrainerSamplingSchema,
+  TrainerCheckpointSchema,
+  parseTrainerConfig,
+  type TrainerConfig,
+  type TrainerConfigInput,
+} from './config';
+export {
+  createTrainer,
+  METRICS_FILE,
+  TRAJECTORY_FOLDER,
+  type CreateTrainerOptions,
+  type Trainer,
+  type TrainerHooks,
+  type TrainerStateView,
+  type TrainResult,
+  type BestEval,
+} from './trainer';
+export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
+export { withoutTiming } from './metrics';
+export { evaluatePassAt1, type EvaluatePassAt1Options, type EvalSampling } from './evaluate';
+export { supervisedFineTune, type SupervisedFineTuneOptions, type SftExample, type SftResult, type SftStepMetrics } from './supervised-fine-tune';
+export { gradeRollout, gradeGroups, type GradedGroup, type GradedRollout, type RewardValues } from './grade-rollouts';
+export { tokenizeRollout, type TokenizedRollout } from './tokenize-rollouts';
+export { DataCursor, type DataCursorState } from './data-cursor';
+export {
+  checkpointName,
+  listCheckpoints,
+  resolveLatestCheckpoint,
+  readTrainerState,
+  TrainerStateSchema,
+  TRAINER_STATE_FILE,
+  LATEST_POINTER_FILE,
+  type TrainerState,
+  type CheckpointEntry,
+} from './checkpoint-store';
+export * from './tasks/index';

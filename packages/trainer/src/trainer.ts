@@ -1,0 +1,638 @@
+import {
+  CheckpointError,
+  ConfigError,
+  InvalidArgumentError,
+  SeededRng,
+  TrainingDivergedError,
+  assertSpecificationVersion,
+  hashString,
+  toJsonl,
+  type Objective,
+  type ObjectiveRow,
+  type Policy,
+  type Problem,
+  type Sampler,
+  type TokenBatch,
+  type TokenRewardModel,
+  type Tokenizer,
+  type TrainablePolicy,
+  type VerdictReason,
+  type Verifier,
+} from '@oreal-ts/core';
+import { writeFileAtomic } from '@oreal-ts/core/node';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  checkpointName,
+  pruneCheckpoints,
+  readTrainerState,
+  resolveLatestCheckpoint,
+  writeCheckpoint,
+  type TrainerState,
+} from './checkpoint-store';
+import { parseTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
+import { DataCursor, type DataCursorState } from './data-cursor';
+import { evaluatePassAt1, sortReasons } from './evaluate';
+import { gradeGroups, type GradedGroup, type GradedRollout } from './grade-rollouts';
+import type { EvalMetrics, RewardModelMetrics, SkipReason, StepMetrics } from './metrics';
+import { tokenizeRollout, type TokenizedRollout } from './tokenize-rollouts';
+
+/** Callbacks for progress reporting (a CLI's progress bar, plots, logs). Errors they throw stop the run. */
+export interface TrainerHooks {
+  /** After every step, with the line written to metrics.jsonl. */
+  onStep?(metrics: StepMetrics): void | Promise<void>;
+  /** After every evaluation. */
+  onEval?(metrics: EvalMetrics): void | Promise<void>;
+  /** Plain, human-readable progress lines (every `logEvery` steps, checkpoints, warnings). */
+  onLog?(line: string): void;
+  /** After a checkpoint is written. */
+  onCheckpoint?(path: string, reason: string): void | Promise<void>;
+}
+
+/** Everything a trainer is built from. Every role comes in through its core contract. */
+export interface CreateTrainerOptions {
+  /** The policy π_θ being trained. */
+  readonly policy: TrainablePolicy;
+  /** The frozen reference policy (the initial policy); required when the objective needs reference log-probs. */
+  readonly reference?: Policy;
+  /** Draws the K rollouts of each problem (usually sampling from `policy`). */
+  readonly sampler: Sampler;
+  readonly verifier: Verifier;
+  readonly objective: Objective;
+  /** OREAL's token-level reward model; without it token weights are ω ≡ 1. */
+  readonly tokenRewardModel?: TokenRewardModel;
+  /** Tokenises rollouts that come back without token ids (remote samplers); supplies the default stop token. */
+  readonly tokenizer: Tokenizer;
+  /** Training problems. */
+  readonly problems: readonly Problem[];
+  /** Held-out problems for pass@1 evaluations. */
+  readonly evalProblems?: readonly Problem[];
+  /** Configuration (validated here; missing fields take their defaults). */
+  readonly config: TrainerConfigInput;
+  /** Folder of metrics.jsonl, trajectories/ and checkpoints/. */
+  readonly runDir: string;
+  readonly hooks?: TrainerHooks;
+}
+
+/** Best held-out greedy pass@1 so far. */
+export interface BestEval {
+  readonly step: number;
+  readonly greedyPassAt1: number;
+}
+
+/** A read-only view of where training stands. */
+export interface TrainerStateView {
+  /** Steps completed. */
+  readonly step: number;
+  readonly cursor: DataCursorState;
+  readonly policyUpdates: number;
+  readonly best: BestEval | null;
+  readonly lastEvalStep: number | null;
+  /** Folder of the last checkpoint written or resumed from. */
+  readonly lastCheckpoint: string | null;
+  /** True once a non-finite loss or gradient stopped training. */
+  readonly diverged: boolean;
+}
+
+/** What `run()` did. */
+export interface TrainResult {
+  /** Steps completed in total (including those before a resume). */
+  readonly steps: number;
+  readonly stoppedBy: 'completed' | 'aborted';
+  readonly lastStep: StepMetrics | null;
+  readonly lastEval: EvalMetrics | null;
+  readonly best: BestEval | null;
+  /** The last checkpoint written (null when none). */
+  readonly checkpoint: string | null;
+  readonly metricsFile: string;
+}
+
+/** The OREAL training loop over injected components. */
+export interface Trainer {
+  readonly config: TrainerConfig;
+  readonly runDir: string;
+  /** `runDir/metrics.jsonl`. */
+  readonly metricsFile: string;
+  /** Folder holding the checkpoints. */
+  readonly checkpointRoot: string;
+  readonly state: TrainerStateView;
+  /**
+   * Train until `config.steps` steps are done: an evaluation at step 0 (fresh runs, `evalAtStart`),
+   * then steps with periodic evaluations and checkpoints, a final evaluation and checkpoint.
+   * Aborting `signal` stops between steps (and saves a checkpoint when `checkpoint.onAbort`).
+   */
+  run(options?: { signal?: AbortSignal }): Promise<TrainResult>;
+  /** One RL step (no evaluation or checkpoint). */
+  step(): Promise<StepMetrics>;
+  /** Evaluate on `evalProblems` now, record the line and update the best checkpoint. */
+  evaluate(): Promise<EvalMetrics>;
+  /**
+   * Write a checkpoint of the current state (waits for a step in progress to finish). Refused
+   * with `TrainingDivergedError` after a divergence, so the last good checkpoint stays the latest.
+   */
+  saveCheckpoint(reason?: string): Promise<string>;
+  /** Restore policy, reward model, RNG, data cursor, best metric and metrics.jsonl from a checkpoint (default: the latest). */
+  resume(checkpointDir?: string): Promise<void>;
+}
+
+/** Name of the metrics file inside the run folder. */
+export const METRICS_FILE = 'metrics.jsonl';
+/** Name of the trajectory folder inside the run folder. */
+export const TRAJECTORY_FOLDER = 'trajectories';
+
+/**
+ * Build a trainer. Validates the config (`ConfigError` naming field, value and fix) and the
+ * components (contract version, a reference when the objective needs one, vocabulary and budget sizes).
+ */
+export function createTrainer(options: CreateTrainerOptions): Trainer {
+  const config = parseTrainerConfig(options.config);
+  const { policy, reference, sampler, verifier, objective, tokenizer } = options;
+  const rewardModel = options.tokenRewardModel;
+  for (const component of [policy, sampler, verifier, objective, tokenizer, reference, rewardModel]) {
+    if (component) assertSpecificationVersion(component);
+  }
+  if (options.problems.length === 0) {
+    throw new ConfigError('problems', 'is empty (got 0 problems); pass at least one training problem');
+  }
+  if (objective.requires.referenceLogProbs && !reference) {
+    throw new ConfigError('reference', `objective '${objective.id}' needs reference log-probs (its KL term) but no reference policy was given; pass the frozen initial policy as 'reference'`);
+  }
+  if (config.sampling.maxNewTokens >= policy.maxSequenceLength) {
+    throw new ConfigError('sampling.maxNewTokens', `is ${config.sampling.maxNewTokens} but the policy '${policy.id}' accepts at most ${policy.maxSequenceLength} tokens in all; lower it below the context minus the prompt length`);
+  }
+  if (tokenizer.vocabSize > policy.vocabSize) {
+    throw new ConfigError('tokenizer', `has ${tokenizer.vocabSize} token ids but the policy '${policy.id}' only ${policy.vocabSize}; use the policy's own tokenizer`);
+  }
+
+  const runDir = resolve(options.runDir);
+  const metricsFile = join(runDir, METRICS_FILE);
+  const checkpointRoot = resolve(runDir, config.checkpoint.dir);
+  const hooks = options.hooks ?? {};
+  const problems = options.problems;
+  const evalProblems = options.evalProblems ?? [];
+  const problemsFingerprint = String(hashString(problems.map((p) => p.id).join('\n')));
+  const stopTokenIds = config.sampling.stopTokenIds ?? (tokenizer.eosTokenId === undefined ? undefined : [tokenizer.eosTokenId]);
+  const evalSeed = hashString(`oreal-ts/eval:${config.seed}`);
+  const startedAt = performance.now();
+
+  // Mutable training state (everything a checkpoint holds besides the models).
+  let step = 0;
+  let rng = new SeededRng(hashString(`oreal-ts/trainer:${config.seed}`));
+  let cursor = new DataCursor(problems.length, config.seed, config.shuffle);
+  let best: BestEval | null = null;
+  let lastEvalStep: number | null = null;
+  let policyUpdates = 0;
+  let metricsLines = 0;
+  let metricsReady = false;
+  let lastCheckpoint: string | null = null;
+  let lastCheckpointStep: number | null = null;
+  let diverged = false;
+
+  let chain: Promise<unknown> = Promise.resolve();
+  /** Run `task` after every earlier public call has finished (steps, saves and resumes never interleave). */
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = chain.then(task, task);
+    chain = result.catch(() => undefined);
+    return result;
+  };
+
+  const log = (line: string): void => hooks.onLog?.(line);
+
+  const writeMetricsLine = async (record: StepMetrics | EvalMetrics): Promise<void> => {
+    await mkdir(runDir, { recursive: true });
+    if (!metricsReady) {
+      // A fresh run starts a new metrics file; a resumed one has it restored by resume().
+      await writeFile(metricsFile, '');
+      metricsReady = true;
+    }
+    await appendFile(metricsFile, JSON.stringify(record) + '\n');
+    metricsLines++;
+  };
+
+  const diverge = (quantity: string, value: unknown): never => {
+    diverged = true;
+    policy.clearGradients();
+    throw new TrainingDivergedError(
+      step + 1,
+      quantity,
+      `is ${String(value)}: training stopped and nothing was saved; the last good checkpoint is ${lastCheckpoint ?? '(none yet)'}. Lower the learning rate, check the objective's inputs in the trajectory dumps, then resume from that checkpoint`,
+    );
+  };
+
+  const stepUnlocked = async (): Promise<StepMetrics> => {
+    if (diverged) diverge('state', 'non-finite after an earlier step');
+    const stepNumber = step + 1;
+    const cursorBefore = cursor.state;
+    const rngBefore = rng.getState();
+    try {
+      return await runStep(stepNumber);
+    } catch (error) {
+      if (!TrainingDivergedError.is(error)) {
+        // Leave the data cursor and RNG where they were so a retried step draws the same batch.
+        cursor = new DataCursor(problems.length, config.seed, config.shuffle, cursorBefore);
+        rng = SeededRng.fromState(rngBefore);
+      }
+      throw error;
+    }
+  };
+
+  const runStep = async (stepNumber: number): Promise<StepMetrics> => {
+    const stepStart = performance.now();
+    // 1. Draw B problems; sample K rollouts each.
+    const batchProblems = cursor.next(config.batchProblems).map((index) => problems[index] as Problem);
+    const sampleSeed = rng.nextUint32();
+    const selectSeed = rng.nextUint32();
+    const groups = await sampler.sample(batchProblems, {
+      n: config.rolloutsPerProblem,
+      temperature: config.sampling.temperature,
+      topP: config.sampling.topP,
+      topK: config.sampling.topK,
+      maxNewTokens: config.sampling.maxNewTokens,
+      ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+      ...(stopTokenIds ? { stopTokenIds } : {}),
+      seed: sampleSeed,
+    });
+    if (groups.length !== batchProblems.length) {
+      throw new InvalidArgumentError('sampler', `'${sampler.id}' returned ${groups.length} groups for ${batchProblems.length} problems; a sampler must return one group per problem, in order`);
+    }
+    const tokenized = groups.map((group) => ({
+      problem: group.problem,
+      rollouts: group.rollouts.map((rollout) => tokenizeRollout(rollout, tokenizer, config.sampling.stop)),
+    }));
+    const sampleEnd = performance.now();
+
+    // 2. Grade every rollout.
+    const graded = await gradeGroups(verifier, tokenized, { correct: config.rewardCorrect, incorrect: config.rewardIncorrect });
+    const verifyEnd = performance.now();
+
+    // 3–4. Advantages over all K, then filtering (the objective's job).
+    const selected = objective.select(graded, new SeededRng(selectSeed));
+    const rows = selected.map((choice) => {
+      const gradedRollout = graded[choice.groupIndex]?.rollouts[choice.rolloutIndex];
+      if (!gradedRollout) {
+        throw new InvalidArgumentError('objective', `'${objective.id}'.select returned group ${choice.groupIndex} rollout ${choice.rolloutIndex}, which does not exist`);
+      }
+      return { choice, graded: gradedRollout, rollout: gradedRollout.rollout as TokenizedRollout };
+    }).filter((row) => row.rollout.tokenIds.length > 0);
+    const batch: TokenBatch = {
+      promptIds: rows.map((row) => row.rollout.promptTokenIds),
+      responseIds: rows.map((row) => row.rollout.tokenIds),
+    };
+    const positive = rows.map((row) => row.graded.correct);
+
+    let referenceLogProbs: number[][] | undefined;
+    let oldLogProbs: number[][] | undefined;
+    let tokenWeights: number[][] | undefined;
+    let rewardModelMetrics: RewardModelMetrics | null = null;
+    let skipped: SkipReason | null = null;
+    let loss: number | null = null;
+    let lossParts: Readonly<Record<string, number>> | null = null;
+    let kl: number | null = null;
+    let report: { gradNorm: number; learningRate: number; clipped: boolean } | null = null;
+
+    if (rows.length === 0) {
+      skipped = 'empty-batch';
+    } else {
+      // 5. Reference log-probs, behaviour log-probs and token weights, as the objective requires.
+      if (objective.requires.referenceLogProbs && reference) referenceLogProbs = await reference.logProbs(batch);
+      if (objective.requires.oldLogProbs) {
+        const known = rows.every((row) => row.rollout.logProbs.length === row.rollout.tokenIds.length);
+        oldLogProbs = known ? rows.map((row) => [...row.rollout.logProbs]) : await policy.logProbs(batch);
+      }
+      if (objective.requires.tokenWeights && rewardModel) tokenWeights = await rewardModel.tokenWeights(batch, positive);
+
+      // 7a. The token reward model trains every step on the same filtered batch.
+      if (rewardModel) {
+        const rm = await rewardModel.train(batch, positive);
+        if (!Number.isFinite(rm.loss)) diverge('reward-model loss', rm.loss);
+        if (!Number.isFinite(rm.gradNorm)) diverge('reward-model grad norm', rm.gradNorm);
+        rewardModelMetrics = {
+          loss: rm.loss,
+          accuracy: rm.accuracy,
+          gradNorm: rm.gradNorm,
+          meanTokenWeight: tokenWeights ? mean(tokenWeights.flat()) : null,
+        };
+      }
+
+      // 7b. The policy update, after the actor-freeze steps.
+      if (stepNumber <= config.actorFreezeSteps) {
+        skipped = 'actor-frozen';
+      } else {
+        const result = await policy.accumulateGradients(batch, (values) => {
+          const objectiveRows: ObjectiveRow[] = rows.map((row, index) => ({
+            reward: row.choice.reward,
+            advantage: row.choice.advantage,
+            logProbs: values[index] ?? [],
+            ...(referenceLogProbs ? { referenceLogProbs: referenceLogProbs[index] ?? [] } : {}),
+            ...(oldLogProbs ? { oldLogProbs: oldLogProbs[index] ?? [] } : {}),
+            ...(tokenWeights ? { tokenWeights: tokenWeights[index] ?? [] } : {}),
+          }));
+          if (referenceLogProbs) kl = meanK3(values, referenceLogProbs);
+          const computed = objective.compute(objectiveRows);
+          return { loss: computed.loss, gradient: computed.gradient, parts: computed.parts };
+        });
+        if (!Number.isFinite(result.loss)) diverge('loss', result.loss);
+        const badGradient = result.gradient.flat().find((g) => !Number.isFinite(g));
+        if (badGradient !== undefined) diverge('loss gradient', badGradient);
+        const applied = await policy.applyGradients();
+        if (!Number.isFinite(applied.gradNorm)) diverge('grad norm', applied.gradNorm);
+        policyUpdates++;
+        loss = result.loss;
+        lossParts = result.parts ? sortKeys(result.parts) : null;
+        report = { gradNorm: applied.gradNorm, learningRate: applied.learningRate, clipped: applied.clipped };
+      }
+    }
+    const stepEnd = performance.now();
+    step = stepNumber;
+
+    // Metrics (deterministic fields first; wall-clock ones under `timing`).
+    const all = graded.flatMap((group) => group.rollouts);
+    const correct = all.filter((r) => r.correct).length;
+    const reasons: Partial<Record<VerdictReason, number>> = {};
+    for (const r of all) reasons[r.verdict.reason] = (reasons[r.verdict.reason] ?? 0) + 1;
+    const tokensSampled = all.reduce((sum, r) => sum + r.rollout.tokenIds.length, 0);
+    const sampledLogProbs = all.flatMap((r) => (r.rollout.logProbs.length === r.rollout.tokenIds.length ? r.rollout.logProbs : []));
+    const positives = rows.filter((row) => row.graded.correct);
+    const negatives = rows.filter((row) => !row.graded.correct);
+    const sampleSeconds = (sampleEnd - stepStart) / 1000;
+    const metrics: StepMetrics = {
+      type: 'step',
+      step: stepNumber,
+      epoch: cursor.state.epoch,
+      problems: batchProblems.length,
+      rollouts: all.length,
+      rolloutsCorrect: correct,
+      passRate: all.length === 0 ? 0 : correct / all.length,
+      truncatedRate: all.length === 0 ? 0 : all.filter((r) => r.rollout.finishReason === 'length').length / all.length,
+      verdictReasons: sortReasons(reasons),
+      keptGroups: new Set(rows.map((row) => row.choice.groupIndex)).size,
+      selectedRollouts: rows.length,
+      selectedPositive: positives.length,
+      selectedNegative: negatives.length,
+      meanAdvantagePositive: positives.length ? mean(positives.map((row) => row.choice.advantage)) : null,
+      meanAdvantageNegative: negatives.length ? mean(negatives.map((row) => row.choice.advantage)) : null,
+      skipped,
+      loss,
+      lossParts,
+      kl,
+      entropy: sampledLogProbs.length ? -mean(sampledLogProbs) : null,
+      rewardModel: rewardModelMetrics,
+      tokensSampled,
+      meanResponseTokens: all.length === 0 ? 0 : tokensSampled / all.length,
+      learningRate: report?.learningRate ?? null,
+      gradNorm: report?.gradNorm ?? null,
+      clipped: report?.clipped ?? null,
+      timing: {
+        stepSeconds: (stepEnd - stepStart) / 1000,
+        sampleSeconds,
+        verifySeconds: (verifyEnd - sampleEnd) / 1000,
+        updateSeconds: (stepEnd - verifyEnd) / 1000,
+        tokensPerSecond: sampleSeconds > 0 ? tokensSampled / sampleSeconds : 0,
+        elapsedSeconds: (stepEnd - startedAt) / 1000,
+      },
+    };
+    await writeMetricsLine(metrics);
+    if (config.trajectoryDumpEvery > 0 && stepNumber % config.trajectoryDumpEvery === 0) {
+      await dumpTrajectories(stepNumber, graded, rows.map((row) => row.choice), tokenWeights);
+    }
+    if (config.logEvery > 0 && stepNumber % config.logEvery === 0) log(formatStepLine(metrics, config.steps));
+    if (skipped === 'empty-batch') log(`step ${stepNumber}: every problem's rollouts were all right or all wrong; no update this step`);
+    await hooks.onStep?.(metrics);
+    return metrics;
+  };
+
+  const dumpTrajectories = async (
+    stepNumber: number,
+    graded: readonly GradedGroup[],
+    chosen: readonly { groupIndex: number; rolloutIndex: number; advantage: number }[],
+    weights: number[][] | undefined,
+  ): Promise<void> => {
+    const byKey = new Map(chosen.map((choice, index) => [`${choice.groupIndex}:${choice.rolloutIndex}`, { choice, index }]));
+    const records = graded.flatMap((group, groupIndex) =>
+      group.rollouts.map((r: GradedRollout, rolloutIndex) => {
+        const hit = byKey.get(`${groupIndex}:${rolloutIndex}`);
+        return {
+          step: stepNumber,
+          problemId: group.problem.id,
+          sampleIndex: r.rollout.sampleIndex,
+          prompt: r.rollout.prompt,
+          response: r.rollout.text,
+          finishReason: r.rollout.finishReason,
+          correct: r.correct,
+          reward: r.reward,
+          verdict: { reason: r.verdict.reason, predicted: r.verdict.predicted, gold: r.verdict.gold },
+          selected: hit !== undefined,
+          advantage: hit ? hit.choice.advantage : null,
+          tokenWeights: hit && weights ? (weights[hit.index] ?? null) : null,
+        };
+      }),
+    );
+    await writeFileAtomic(join(runDir, TRAJECTORY_FOLDER, `${checkpointName(stepNumber)}.jsonl`), toJsonl(records));
+  };
+
+  const evaluateUnlocked = async (): Promise<EvalMetrics> => {
+    if (evalProblems.length === 0) {
+      throw new ConfigError('evalProblems', 'is empty; pass held-out problems to createTrainer to evaluate');
+    }
+    const result = await evaluatePassAt1({
+      sampler,
+      verifier,
+      problems: evalProblems,
+      sampling: {
+        temperature: config.sampling.temperature,
+        topP: config.sampling.topP,
+        topK: config.sampling.topK,
+        maxNewTokens: config.evalMaxNewTokens ?? config.sampling.maxNewTokens,
+        ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+        ...(stopTokenIds ? { stopTokenIds } : {}),
+      },
+      seed: evalSeed,
+      sampled: config.evalSampled,
+      samplesPerProblem: config.evalSamplesPerProblem,
+      step,
+    });
+    lastEvalStep = step;
+    await writeMetricsLine(result);
+    log(
+      `eval @ step ${step}: greedy pass@1 ${(result.greedyPassAt1 * 100).toFixed(1)}%` +
+        (result.sampledPassAt1 === null ? '' : `, sampled pass@1 ${(result.sampledPassAt1 * 100).toFixed(1)}%`) +
+        ` on ${result.problems} problems`,
+    );
+    await hooks.onEval?.(result);
+    if (step >= 1 && (best === null || result.greedyPassAt1 > best.greedyPassAt1)) {
+      best = { step, greedyPassAt1: result.greedyPassAt1 };
+      if (config.checkpoint.keepBest) await saveUnlocked('best');
+    }
+    return result;
+  };
+
+  const currentState = (reason: string): TrainerState => ({
+    format: 'oreal-ts/trainer-state',
+    version: 1,
+    step,
+    seed: config.seed,
+    rng: rngStateOf(rng),
+    cursor: cursor.state,
+    best,
+    lastEvalStep,
+    metricsLines,
+    policyUpdates,
+    hasRewardModel: rewardModel !== undefined,
+    problems: { count: problems.length, fingerprint: problemsFingerprint },
+    reason,
+  });
+
+  const saveUnlocked = async (reason: string): Promise<string> => {
+    if (diverged) {
+      throw new TrainingDivergedError(step + 1, 'state', `refusing to save a checkpoint after training diverged; the last good checkpoint is ${lastCheckpoint ?? '(none)'}`);
+    }
+    const path = await writeCheckpoint({
+      root: checkpointRoot,
+      state: currentState(reason),
+      metricsFile: metricsReady ? metricsFile : undefined,
+      writeModels: async (dir) => {
+        await policy.save(join(dir, 'policy'));
+        if (rewardModel) await rewardModel.save(join(dir, 'reward-model'));
+      },
+    });
+    const keep = new Set<string>();
+    if (config.checkpoint.keepBest && best) keep.add(checkpointName(best.step));
+    await pruneCheckpoints(checkpointRoot, config.checkpoint.keepLast, step, keep);
+    lastCheckpoint = path;
+    lastCheckpointStep = step;
+    log(`checkpoint (${reason}) → ${path}`);
+    await hooks.onCheckpoint?.(path, reason);
+    return path;
+  };
+
+  const resumeUnlocked = async (checkpointDir?: string): Promise<void> => {
+    const dir = checkpointDir ? resolve(checkpointDir) : await resolveLatestCheckpoint(checkpointRoot);
+    const saved = await readTrainerState(dir);
+    if (saved.cursor.position > problems.length) {
+      throw new CheckpointError(dir, `its data cursor is at position ${saved.cursor.position} but only ${problems.length} training problems were given; resume with the same problems`);
+    }
+    if (saved.problems.fingerprint !== problemsFingerprint) {
+      log(`warning: the training problems differ from those of ${dir} (${saved.problems.count} then, ${problems.length} now); the continuation is not an exact resume`);
+    }
+    if (saved.seed !== config.seed) log(`warning: seed ${config.seed} differs from the checkpoint's ${saved.seed}; the data order follows the new seed`);
+    try {
+      await policy.load(join(dir, 'policy'));
+    } catch (error) {
+      throw new CheckpointError(dir, `the policy could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`, { cause: error });
+    }
+    if (rewardModel) {
+      if (saved.hasRewardModel) {
+        try {
+          await rewardModel.load(join(dir, 'reward-model'));
+        } catch (error) {
+          throw new CheckpointError(dir, `the reward model could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`, { cause: error });
+        }
+      } else {
+        log(`warning: ${dir} holds no reward model; the reward model starts from its initial weights`);
+      }
+    }
+    // Metrics so far: the checkpoint's copy, else the run's file cut to the recorded length.
+    await mkdir(runDir, { recursive: true });
+    const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => readFile(metricsFile, 'utf8').catch(() => ''));
+    const lines = text.split('\n').filter((line) => line.trim() !== '').slice(0, saved.metricsLines);
+    await writeFileAtomic(metricsFile, lines.map((line) => `${line}\n`).join(''));
+    // Commit the in-memory state only now that every load succeeded.
+    step = saved.step;
+    rng = SeededRng.fromState(saved.rng);
+    cursor = new DataCursor(problems.length, config.seed, config.shuffle, saved.cursor);
+    best = saved.best;
+    lastEvalStep = saved.lastEvalStep;
+    policyUpdates = saved.policyUpdates;
+    metricsLines = lines.length;
+    metricsReady = true;
+    lastCheckpoint = dir;
+    lastCheckpointStep = step;
+    diverged = false;
+    log(`resumed from ${dir} at step ${step}`);
+  };
+
+  const trainer: Trainer = {
+    config,
+    runDir,
+    metricsFile,
+    checkpointRoot,
+    get state(): TrainerStateView {
+      return { step, cursor: cursor.state, policyUpdates, best, lastEvalStep, lastCheckpoint, diverged };
+    },
+    step: () => exclusive(stepUnlocked),
+    evaluate: () => exclusive(evaluateUnlocked),
+    saveCheckpoint: (reason = 'manual') => exclusive(() => saveUnlocked(reason)),
+    resume: (checkpointDir) => exclusive(() => resumeUnlocked(checkpointDir)),
+    async run(runOptions = {}) {
+      const signal = runOptions.signal;
+      let lastStep: StepMetrics | null = null;
+      let lastEval: EvalMetrics | null = null;
+      const evalEnabled = evalProblems.length > 0;
+      if (evalEnabled && config.evalAtStart && step === 0 && lastEvalStep === null && !signal?.aborted) {
+        lastEval = await trainer.evaluate();
+      }
+      while (step < config.steps) {
+        if (signal?.aborted) {
+          let checkpoint: string | null = lastCheckpoint;
+          if (config.checkpoint.onAbort) checkpoint = await trainer.saveCheckpoint('abort');
+          log(`stopped at step ${step} (aborted)`);
+          return { steps: step, stoppedBy: 'aborted', lastStep, lastEval, best, checkpoint, metricsFile };
+        }
+        await exclusive(async () => {
+          lastStep = await stepUnlocked();
+          if (evalEnabled && config.evalEvery > 0 && step % config.evalEvery === 0) lastEval = await evaluateUnlocked();
+          // (an improved eval may already have saved this step as the best checkpoint)
+          if (lastCheckpointStep !== step && config.checkpoint.every > 0 && step % config.checkpoint.every === 0) await saveUnlocked('periodic');
+        });
+      }
+      if (evalEnabled && config.evalEvery > 0 && lastEvalStep !== step) lastEval = await trainer.evaluate();
+      if (config.checkpoint.atEnd && lastCheckpointStep !== step) await trainer.saveCheckpoint('final');
+      return { steps: step, stoppedBy: 'completed', lastStep, lastEval, best, checkpoint: lastCheckpoint, metricsFile };
+    },
+  };
+  return trainer;
+}
+
+function rngStateOf(source: SeededRng): TrainerState['rng'] {
+  const [a, b, c, d] = source.getState().words;
+  return { algorithm: 'sfc32', words: [a, b, c, d] };
+}
+
+function mean(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/** Mean k3 estimate of KL(π_θ ‖ π_ref) over all tokens: e^{d} − d − 1 with d = ℓʳ − ℓ (oreal-method.md step 6). */
+function meanK3(logProbs: readonly (readonly number[])[], referenceLogProbs: readonly (readonly number[])[]): number {
+  let sum = 0;
+  let count = 0;
+  logProbs.forEach((row, r) =>
+    row.forEach((l, t) => {
+      const d = (referenceLogProbs[r]?.[t] ?? l) - l;
+      sum += Math.exp(d) - d - 1;
+      count++;
+    }),
+  );
+  return count === 0 ? 0 : sum / count;
+}
+
+function sortKeys(record: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function formatStepLine(m: StepMetrics, totalSteps: number): string {
+  const parts = [
+    `step ${m.step}/${totalSteps}`,
+    `pass ${(m.passRate * 100).toFixed(1)}%`,
+    `kept ${m.keptGroups}/${m.problems}`,
+    m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
+  ];
+  if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
+  if (m.rewardModel) parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
+  if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
+  parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
+  return parts.join(' · ');
+}
