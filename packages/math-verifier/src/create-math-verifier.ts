@@ -1,0 +1,142 @@
+import { responseFinishReason, responseText, type Problem, type Verdict, type Verifier, type VerifierResponse } from '@oreal-ts/core';
+import { compareAnswers, type AnswerComparison, type CompareOptions } from './compare-answers';
+import type { SymbolicBackend } from './compare-scalars';
+import { loadComputeEngine } from './compute-engine';
+import { extractAnswer, type ExtractedAnswer } from './extract-answer';
+import { normalizeAnswerDetailed } from './normalize-answer';
+
+/** Options of `createMathVerifier`. Every field is optional; defaults are the documented policies. */
+export interface MathVerifierOptions {
+  /** Component id. Default `oreal-ts/math-verifier`. */
+  readonly id?: string;
+  /** Fall back to the last number of the response (default `false`; the reference uses `true`). */
+  readonly lastNumberFallback?: boolean;
+  /** Relative tolerance for non-rational values (default `1e-9`; rationals compare exactly). */
+  readonly relativeTolerance?: number;
+  /** Random points for expressions with variables (default 6). */
+  readonly samplePoints?: number;
+  /** Percent policy (default `'scale'`, see `CompareOptions.percent`). */
+  readonly percent?: 'scale' | 'strip';
+  /**
+   * Load `@cortex-js/compute-engine` lazily for answers the built-in parser cannot read (default
+   * `true`). Set `false` for the smallest browser bundle; such answers then get `parse-failed`.
+   */
+  readonly useComputeEngine?: boolean;
+  /**
+   * Time limit per comparison in ms (default 2000), handed to compute-engine's own evaluation limit.
+   * The in-process verifier cannot interrupt itself; its parser is bounded by size, depth and
+   * exponent caps instead. For a hard limit use `createVerifierPool` from `@oreal-ts/math-verifier/pool`.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Everything behind a verdict, for `--explain` outputs. */
+export interface VerdictExplanation {
+  readonly verdict: Verdict;
+  readonly extraction: ExtractedAnswer;
+  /** `null` when no comparison ran (truncated or no answer). */
+  readonly comparison: AnswerComparison | null;
+  readonly normalizedGold: string;
+  readonly normalizedPrediction: string | null;
+}
+
+/** The rule verifier: a core `Verifier` plus `explain`. */
+export interface MathVerifier extends Verifier {
+  /** Like `verify`, with the extraction and comparison steps exposed. Never throws. */
+  explain(problem: Problem, response: string | VerifierResponse): Promise<VerdictExplanation>;
+}
+
+function extractionDetail(extraction: ExtractedAnswer): string {
+  const parts = [`answer from ${extraction.source}`];
+  if (extraction.marker) parts.push(`after the last '${extraction.marker}'`);
+  if (extraction.boxedAnswers.length > 1) {
+    parts.push(
+      extraction.conflictingBoxedAnswers
+        ? `${extraction.boxedAnswers.length} boxed answers disagree (${extraction.boxedAnswers.map((a) => `'${a.slice(0, 40)}'`).join(', ')}); judged by the last`
+        : `${extraction.boxedAnswers.length} boxed answers, all equal`,
+    );
+  }
+  if (extraction.note) parts.push(extraction.note);
+  return parts.join('; ');
+}
+
+/**
+ * Create the rule-based maths verifier (pure, browser-safe). `verify` never throws: truncated
+ * responses (`finishReason: 'length'`) are `truncated`, missing answers `no-answer`, internal
+ * failures `error`; otherwise the reason names the stage that proved equality or `mismatch` /
+ * `parse-failed`.
+ */
+export function createMathVerifier(options: MathVerifierOptions = {}): MathVerifier {
+  const useComputeEngine = options.useComputeEngine ?? true;
+  let backend: SymbolicBackend | null | undefined;
+  const compareOptions: CompareOptions = {
+    ...(options.relativeTolerance !== undefined ? { relativeTolerance: options.relativeTolerance } : {}),
+    ...(options.samplePoints !== undefined ? { samplePoints: options.samplePoints } : {}),
+    ...(options.percent !== undefined ? { percent: options.percent } : {}),
+  };
+
+  async function explain(problem: Problem, response: string | VerifierResponse): Promise<VerdictExplanation> {
+    const gold = typeof problem?.answer === 'string' ? problem.answer : String(problem?.answer ?? '');
+    const normalizedGold = safeNormalize(gold);
+    try {
+      const text = responseText(response) ?? '';
+      const goldIsChoice = /^\(?[A-E]\)?$/.test(normalizedGold);
+      const extraction = extractAnswer(typeof text === 'string' ? text : String(text), {
+        lastNumberFallback: options.lastNumberFallback ?? false,
+        choiceFallback: goldIsChoice,
+      });
+      const predicted = extraction.answer;
+      const normalizedPrediction = predicted === null ? null : safeNormalize(predicted);
+      if (responseFinishReason(response) === 'length') {
+        const verdict: Verdict = { correct: false, reason: 'truncated', gold, predicted, detail: 'response hit the token limit (finish reason length)' };
+        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction };
+      }
+      if (predicted === null) {
+        const verdict: Verdict = { correct: false, reason: 'no-answer', gold, predicted: null, detail: extractionDetail(extraction) };
+        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction };
+      }
+      let comparison = compareAnswers(gold, predicted, backend ? { ...compareOptions, symbolicBackend: backend } : compareOptions);
+      if (comparison.reason === 'parse-failed' && useComputeEngine && backend === undefined) {
+        backend = await loadComputeEngine({ timeLimitMs: options.timeoutMs ?? 2000, relativeTolerance: options.relativeTolerance ?? 1e-9 });
+        if (backend) comparison = compareAnswers(gold, predicted, { ...compareOptions, symbolicBackend: backend });
+      } else if (comparison.reason === 'parse-failed' && backend) {
+        comparison = compareAnswers(gold, predicted, { ...compareOptions, symbolicBackend: backend });
+      }
+      const verdict: Verdict = {
+        correct: comparison.equal,
+        reason: comparison.reason,
+        gold,
+        predicted,
+        detail: `${extractionDetail(extraction)}; ${comparison.detail ?? comparison.reason}`,
+      };
+      return { verdict, extraction, comparison, normalizedGold, normalizedPrediction };
+    } catch (error) {
+      const verdict: Verdict = { correct: false, reason: 'error', gold, predicted: null, detail: `verifier failed: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        verdict,
+        extraction: { answer: null, source: 'none', boxedAnswers: [], conflictingBoxedAnswers: false, marker: null, scannedFrom: 0 },
+        comparison: null,
+        normalizedGold,
+        normalizedPrediction: null,
+      };
+    }
+  }
+
+  return {
+    specificationVersion: 'v1',
+    id: options.id ?? 'oreal-ts/math-verifier',
+    explain,
+    async verify(problem, response) {
+      return (await explain(problem, response)).verdict;
+    },
+  };
+}
+
+function safeNormalize(text: string): string {
+  try {
+    const n = normalizeAnswerDetailed(text);
+    return n.text + (n.percent ? '%' : '');
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,144 @@
+import { LIMITS } from './limits';
+
+/** What normalisation learnt about an answer besides its canonical text. */
+export interface NormalizedAnswer {
+  /** Canonical LaTeX-ish text (no spaces except after a command before a letter). */
+  readonly text: string;
+  /** The answer carried a percent sign (`50\%`, `50%`). */
+  readonly percent: boolean;
+  /** The whole answer was text (`\text{east}`, `\mathrm{Evelyn}`): compare as words. */
+  readonly isText: boolean;
+}
+
+const TEXT_COMMANDS = /\\(?:text|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mbox|hbox|operatorname|boldsymbol|bm)\s*\{/g;
+
+/** Find the index of the `}` closing the group that starts right after `open` (the `{`). */
+function closingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** Replace every `\text{…}`-like command by `render(content)`, innermost handled by recursion. */
+function mapTextCommands(text: string, render: (content: string, before: string) => string): string {
+  let out = '';
+  let last = 0;
+  TEXT_COMMANDS.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while ((match = TEXT_COMMANDS.exec(text)) !== null) {
+    const open = match.index + match[0].length - 1;
+    const close = closingBrace(text, open);
+    if (close < 0) break;
+    out += text.slice(last, match.index);
+    out += render(text.slice(open + 1, close), out);
+    last = close + 1;
+    TEXT_COMMANDS.lastIndex = close + 1;
+  }
+  return out + text.slice(last);
+}
+
+const UNIT_WORD = /^[\s.]*[a-zA-Z][a-zA-Z.\s]*(?:\^?\d)?[\s.]*$/;
+const CONNECTIVES = /^\s*(?:or|and|,)\s*$/i;
+
+/** Unwrap a brace group argument of a one-letter `\frac`/`\sqrt` shorthand. */
+function expandShorthands(text: string): string {
+  // \frac12 → \frac{1}{2}; \frac 34; \frac9{19}; \frac{270}7; \frac\pi2
+  let previous = '';
+  let guard = 0;
+  while (previous !== text && guard++ < 4) {
+    previous = text;
+    text = text.replace(/\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])/g, '\\frac{$1}{$2}');
+    text = text.replace(/\\frac\s*([0-9a-zA-Z])\s*\{/g, '\\frac{$1}{');
+    text = text.replace(/\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])/g, '\\frac$1{$2}');
+    text = text.replace(/\\frac\s*(\\[a-zA-Z]+)\s*(\\[a-zA-Z]+|[0-9a-zA-Z])/g, '\\frac{$1}{$2}');
+    text = text.replace(/\\frac\s*(\{[^{}]*\})\s*(\\[a-zA-Z]+)/g, '\\frac$1{$2}');
+    text = text.replace(/\\sqrt\s*([0-9a-zA-Z])/g, '\\sqrt{$1}');
+    text = text.replace(/\\sqrt\s*(\\[a-zA-Z]+)/g, '\\sqrt{$1}');
+  }
+  return text;
+}
+
+/**
+ * Canonical form of an answer for comparison, plus flags. Steps (order matters):
+ * `$` and `\$` dropped; `\left`/`\right`/`\displaystyle`/spacing commands dropped; `\dfrac`/`\tfrac`
+ * → `\frac`; `\frac12` → `\frac{1}{2}`, `\sqrt3` → `\sqrt{3}`; degrees (`^\circ`, `°`, `\text{
+ * degrees}`) dropped; `\%` recorded in `percent` and dropped; `\text{…}` units after a value dropped,
+ * `\text{ or }` / `\text{ and }` become commas, a whole-text answer keeps its words (`isText`);
+ * thousands separators removed only where unambiguous (`10,\!080`, `1{,}000`, a lone `58,500`);
+ * a trailing period dropped; all remaining whitespace removed except between a command and a letter.
+ */
+export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
+  if (input.length > LIMITS.maxAnswerChars * 4) return { text: input.trim(), percent: false, isText: false };
+  let text = input.trim();
+  // Dollar signs: math delimiters and currency.
+  text = text.replace(/\\\$/g, '').replace(/\$/g, '');
+  text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle)/g, '');
+  text = text.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])(?:\s*\.(?!\d))?/g, '');
+  // Thousands separators written with thin spaces: 10,\!080 and 1{,}000.
+  text = text.replace(/(\d),\\[!,]\s*(?=\d{3})/g, '$1').replace(/(\d)\{,\}(?=\d{3})/g, '$1');
+  text = text.replace(/(?<!\\)\\(?:[!,;:> ]|quad(?![a-zA-Z])|qquad(?![a-zA-Z]))|~/g, ' ');
+  text = text.replace(/\\[dt]frac/g, '\\frac').replace(/\\[dt]binom/g, '\\binom').replace(/\\cfrac/g, '\\frac');
+  // Degrees.
+  text = text.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\\circ(?![a-zA-Z])/g, '');
+  text = text.replace(/\\text\s*\{\s*(?:degrees?|deg)\s*\}/g, '');
+  // Percent.
+  let percent = false;
+  text = text.replace(/\\%|%|\\text\s*\{\s*percent\s*\}|\\percent|\s*\bpercent\b/g, () => {
+    percent = true;
+    return '';
+  });
+  text = text.trim();
+  // Whole-answer text: \text{east}, \textbf{(C)}.
+  const whole = /^\\(?:text|textbf|textit|textrm|mathrm|mbox|textsf|mathbf)\s*\{([^{}]*)\}\.?$/.exec(text);
+  if (whole && /[a-zA-Z]/.test(whole[1] ?? '') && !/\\/.test(whole[1] ?? '')) {
+    const words = (whole[1] ?? '').trim().replace(/\s+/g, ' ').replace(/\.$/, '');
+    if (/^\(?[A-Za-z]\)?$/.test(words)) return { text: words.replace(/[()]/g, '').toUpperCase(), percent, isText: true };
+    return { text: words.toLowerCase(), percent, isText: true };
+  }
+  // \text{…} inside an answer: connectives → comma, units / words after a value → dropped.
+  text = mapTextCommands(text, (content, before) => {
+    if (CONNECTIVES.test(content)) return ',';
+    if (before.trim() !== '' && UNIT_WORD.test(content)) return ' ';
+    return content;
+  });
+  // Units left with a power after them (`\text{ cm}^2` → `^2`).
+  text = text.replace(/\s\^\s*\{?\d\}?\s*$/g, '');
+  text = text.replace(/\\(?:mathbb|mathcal)\s*\{\s*R\s*\}/g, '\\mathbb{R}');
+  text = text.replace(/\\(?:lbrace)/g, '\\{').replace(/\\(?:rbrace)/g, '\\}');
+  text = text.replace(/\\[lr]vert|\\vert|\\mid/g, '|').replace(/\\[lr]Vert/g, '|');
+  text = text.replace(/\\leqslant|\\leq|\\le(?![a-zA-Z])|≤/g, '\\le ').replace(/\\geqslant|\\geq|\\ge(?![a-zA-Z])|≥/g, '\\ge ');
+  text = text.replace(/\\neq|\\ne(?![a-zA-Z])|≠/g, '\\ne ');
+  text = text.replace(/\\varnothing/g, '\\emptyset').replace(/\\infinity|∞/g, '\\infty').replace(/\\colon/g, ':');
+  text = text.replace(/\\(?:times|cdot|ast)(?![a-zA-Z])/g, '*').replace(/×|·/g, '*');
+  text = text.replace(/\\div(?![a-zA-Z])|÷/g, '/').replace(/−/g, '-').replace(/π/g, '\\pi');
+  text = text.replace(/\\dots|\\ldots|\\cdots/g, '\\dots');
+  text = expandShorthands(text);
+  // Spaces: keep one only where removing it would glue a command to a following letter.
+  text = text.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, '$1\u0001').replace(/\s+/g, '').replace(/\u0001/g, ' ');
+  // `x\in[-2,7]` → `[-2,7]`.
+  text = text.replace(/^[a-zA-Z]\\in(?![a-zA-Z])/, '');
+  text = text.replace(/\.+$/, '').replace(/^\\\(|\\\)$/g, '');
+  text = text.replace(/,$/, '');
+  // A lone number with comma thousands separators: 58,500 / 1,000,000.
+  if (/^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(text)) text = text.replace(/,/g, '');
+  // Trailing units written without \text after a number: `15 cm` was `15cm` (only common units).
+  text = text.replace(/^(-?[\d.]+)(?:cm|m|km|mm|inches|inch|in|ft|feet|units|cents|dollars|degrees|mph|sq\.?units)(?:\^\{?\d\}?)?$/, '$1');
+  return { text, percent, isText: false };
+}
+
+/** Canonical text of an answer (see `normalizeAnswerDetailed` for every step). */
+export function normalizeAnswer(text: string): string {
+  const normalized = normalizeAnswerDetailed(text);
+  return normalized.text + (normalized.percent ? '%' : '');
+}

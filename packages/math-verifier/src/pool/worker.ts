@@ -1,0 +1,27 @@
+/**
+ * Worker-thread entry of the verifier pool: runs the pure verifier on one task. Loaded by piscina
+ * from the built `dist/pool/worker.js` (or a bundle of this file when running from source).
+ */
+import type { Problem, Verdict, VerifierResponse } from '@oreal-ts/core';
+import { createMathVerifier, type MathVerifier, type MathVerifierOptions } from '../create-math-verifier';
+
+/** One unit of work sent to a worker. */
+export interface VerifyTask {
+  readonly problem: Problem;
+  readonly response: string | VerifierResponse;
+  readonly options: MathVerifierOptions;
+  /** JSON of `options`, the cache key of the worker's verifier. */
+  readonly optionsKey: string;
+}
+
+const verifiers = new Map<string, MathVerifier>();
+
+/** Verify one pair inside the worker. */
+export default async function verifyTask(task: VerifyTask): Promise<Verdict> {
+  let verifier = verifiers.get(task.optionsKey);
+  if (!verifier) {
+    verifier = createMathVerifier(task.options);
+    verifiers.set(task.optionsKey, verifier);
+  }
+  return verifier.verify(task.problem, task.response);
+}
