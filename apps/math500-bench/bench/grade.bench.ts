@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { createVerification, gradeResponses, loadMath500 } from '../src/index';
 import { hasMath500, math500File, NO_DATA_REASON, temporaryDir } from '../test/helpers';
-// @ts-expect-error plain .mjs helper without types
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
 
 const SAMPLES = 16;

@@ -76,7 +76,7 @@ export function toResultRecord(
   problem: Problem,
   sample: number,
   model: string,
-  rollout: Pick<Rollout, 'text' | 'tokenIds' | 'finishReason'>,
+  rollout: Pick<Rollout, 'text' | 'tokenIds' | 'finishReason'> & { logProbs?: readonly number[] },
   verdict: { correct: boolean; reason: ResultRecord['reason']; gold: string; predicted: string | null; detail?: string },
 ): ResultRecord {
   return {
@@ -91,7 +91,8 @@ export function toResultRecord(
     reason: verdict.reason,
     gold: verdict.gold,
     predicted: verdict.predicted,
-    response_tokens: rollout.tokenIds.length > 0 ? rollout.tokenIds.length : null,
+    // Local samplers give token ids; remote ones give one log-prob per server token when asked.
+    response_tokens: rollout.tokenIds.length > 0 ? rollout.tokenIds.length : rollout.logProbs?.length ? rollout.logProbs.length : null,
     response_chars: [...rollout.text].length,
     ...(verdict.detail === undefined ? {} : { detail: verdict.detail }),
   };
