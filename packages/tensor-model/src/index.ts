@@ -1,2 +1,17 @@
-/** @oreal-ts/tensor-model — skeleton; implementation in progress. */
-export const packageName = '@oreal-ts/tensor-model';
+/**
+ * @oreal-ts/tensor-model — a Llama/Qwen2-family decoder on TensorFlow.js: training, KV-cache
+ * decoding, Hugging Face checkpoints and tokenizers. Implements `TrainablePolicy`, `TokenScorer`
+ * and `Tokenizer` from @oreal-ts/core.
+ */
+export { initBackend, formatBackendReport, BACKEND_ORDER, type BackendName, type BackendReport, type BackendAttempt, type InitBackendOptions } from './backend';
+export { TransformerConfigSchema, parseTransformerConfig, dimensionsOf, type TransformerConfig, type TransformerConfigInput, type ModelDimensions } from './config';
+export { createTransformerPolicy, loadTransformerPolicy, readCheckpointConfig, type TransformerPolicy, type TransformerPolicyOptions } from './policy';
+export { createTokenScorer, loadTokenScorer, type TransformerTokenScorer } from './token-scorer';
+export { TrainingOptionsSchema, resolveTrainingOptions, type TrainingOptions } from './training/options';
+export { scheduledLearningRate } from './training/schedule';
+export { createCharTokenizer, CHARACTER_TOKENIZER_TYPE, type CharTokenizer, type CharTokenizerOptions } from './tokenizer/char-tokenizer';
+export { createHuggingFaceTokenizer, type HuggingFaceTokenizerOptions } from './tokenizer/hf-tokenizer';
+export { loadTokenizer } from './tokenizer/load-tokenizer';
+export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors';
+export { readCheckpointTensors, writeCheckpointTensors, readSafetensorsFile, WEIGHTS_FILE, WEIGHTS_INDEX_FILE, type WriteWeightsOptions } from './checkpoint/checkpoint-files';
+export type { HostTensor } from './training/parameter-trainer';

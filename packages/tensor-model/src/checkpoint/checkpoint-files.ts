@@ -1,0 +1,123 @@
+/**
+ * Reading and writing a Hugging Face checkpoint directory's weights: `model.safetensors`, or shards
+ * `model-0000i-of-0000n.safetensors` with `model.safetensors.index.json` (`weight_map`: tensor →
+ * shard file). Every file is written atomically (temp file + rename). Loading prefers
+ * `model.safetensors` when both exist, as `transformers` does.
+ */
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CheckpointError } from '@oreal-ts/core';
+import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import type { HostTensor } from '../training/parameter-trainer';
+
+/** Single-file weights name. */
+export const WEIGHTS_FILE = 'model.safetensors';
+/** Shard index name. */
+export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
+
+const IndexSchema = z.object({
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  weight_map: z.record(z.string(), z.string().regex(/^[\w.-]+\.safetensors$/, 'must be a plain .safetensors file name in the same directory')),
+});
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Read one safetensors file as float32 host tensors (CheckpointError on any problem). */
+export async function readSafetensorsFile(file: string): Promise<Map<string, HostTensor>> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CheckpointError(file, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+  return decodeSafetensors(bytes, file).tensors;
+}
+
+/** Read the weights of a checkpoint directory (single file or sharded). */
+export async function readCheckpointTensors(dir: string): Promise<Map<string, HostTensor>> {
+  const single = join(dir, WEIGHTS_FILE);
+  if (await exists(single)) return readSafetensorsFile(single);
+  const indexFile = join(dir, WEIGHTS_INDEX_FILE);
+  if (!(await exists(indexFile))) {
+    throw new CheckpointError(dir, `neither ${WEIGHTS_FILE} nor ${WEIGHTS_INDEX_FILE} found; is this a Hugging Face model directory?`);
+  }
+  let index: z.output<typeof IndexSchema>;
+  try {
+    const parsed = IndexSchema.safeParse(JSON.parse(await readFile(indexFile, 'utf8')));
+    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    index = parsed.data;
+  } catch (error) {
+    throw new CheckpointError(indexFile, `invalid shard index: ${(error as Error).message}`, { cause: error });
+  }
+  const tensors = new Map<string, HostTensor>();
+  const shards = [...new Set(Object.values(index.weight_map))].sort();
+  for (const shard of shards) {
+    const shardTensors = await readSafetensorsFile(join(dir, shard));
+    for (const [name, tensor] of shardTensors) {
+      if (index.weight_map[name] !== shard) {
+        throw new CheckpointError(join(dir, shard), `tensor '${name}' is not mapped to this shard by ${WEIGHTS_INDEX_FILE}`);
+      }
+      tensors.set(name, tensor);
+    }
+  }
+  const missing = Object.keys(index.weight_map).filter((name) => !tensors.has(name));
+  if (missing.length > 0) throw new CheckpointError(indexFile, `tensors listed in the index but absent from their shards: ${missing.join(', ')}`);
+  return tensors;
+}
+
+/** Options of `writeCheckpointTensors`. */
+export interface WriteWeightsOptions {
+  /** Split into shards of at most this many bytes of tensor data (a larger single tensor gets its own shard). Default 2 GiB. */
+  readonly maxShardBytes?: number;
+  /** `__metadata__` of each file (HF writes `{format: 'pt'}`). */
+  readonly metadata?: Record<string, string>;
+}
+
+/** Write weights (F32) into `dir`, sharded when larger than `maxShardBytes`; removes stale weight files of the other layout. */
+export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<string, HostTensor>, options: WriteWeightsOptions = {}): Promise<void> {
+  const maxShardBytes = options.maxShardBytes ?? 2 * 1024 ** 3;
+  const metadata = options.metadata ?? { format: 'pt' };
+  const shards: Map<string, HostTensor>[] = [];
+  let current = new Map<string, HostTensor>();
+  let currentBytes = 0;
+  for (const name of [...tensors.keys()].sort()) {
+    const tensor = tensors.get(name) as HostTensor;
+    const bytes = tensor.data.byteLength;
+    if (current.size > 0 && currentBytes + bytes > maxShardBytes) {
+      shards.push(current);
+      current = new Map();
+      currentBytes = 0;
+    }
+    current.set(name, tensor);
+    currentBytes += bytes;
+  }
+  shards.push(current);
+  if (shards.length === 1) {
+    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata));
+    await rm(join(dir, WEIGHTS_INDEX_FILE), { force: true });
+    return;
+  }
+  const count = shards.length;
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  for (let i = 0; i < count; i++) {
+    const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.safetensors`;
+    const shard = shards[i] as Map<string, HostTensor>;
+    for (const [name, tensor] of shard) {
+      weightMap[name] = file;
+      totalSize += tensor.data.byteLength;
+    }
+    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata));
+  }
+  await writeJsonAtomic(join(dir, WEIGHTS_INDEX_FILE), { metadata: { total_size: totalSize }, weight_map: weightMap });
+  await rm(join(dir, WEIGHTS_FILE), { force: true });
+}

@@ -1,0 +1,140 @@
+/**
+ * Incremental decoding with a key/value cache.
+ *
+ * Prompts are left-padded to the longest; position ids count only real tokens
+ * (cumsum(mask) − 1), so a padded row decodes exactly as it would alone. `prefill()` runs the
+ * prompts once and caches every layer's keys (stored transposed, [B, H_kv, D, T_k]) and values
+ * ([B, H_kv, T_k, D]); each `step()` runs one new token per row against the cache and appends.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, type DecodingSession } from '@oreal-ts/core';
+import { checkIds, leftPad, type PackedRows } from './model/inputs';
+import type { LayerCache } from './model/transformer';
+import type { TrainableDecoder } from './model/trainable-decoder';
+
+/** What the session needs from its model. */
+export interface DecodingModel extends TrainableDecoder {
+  logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** A `DecodingSession` over a model's KV cache. */
+export class KeyValueDecodingSession implements DecodingSession {
+  readonly batchSize: number;
+  private cache: LayerCache[] | undefined;
+  private keyMask: Uint8Array;
+  private keys = 0;
+  private readonly nextPosition: Int32Array;
+  private readonly packed: PackedRows;
+  private disposed = false;
+
+  constructor(
+    private readonly model: DecodingModel,
+    promptIds: readonly (readonly number[])[],
+  ) {
+    if (promptIds.length === 0) throw new InvalidArgumentError('promptIds', 'needs at least one row');
+    promptIds.forEach((row, r) => {
+      if (row.length === 0) throw new InvalidArgumentError('promptIds', `row ${r} is empty; every prompt needs at least one token (e.g. BOS)`);
+    });
+    checkIds(promptIds, model.dimensions.vocabSize, 'promptIds');
+    this.packed = leftPad(promptIds);
+    if (this.packed.length > model.maxSequenceLength) {
+      throw new InvalidArgumentError('promptIds', `prompt of ${this.packed.length} tokens exceeds max_position_embeddings ${model.maxSequenceLength}`);
+    }
+    this.batchSize = promptIds.length;
+    this.keyMask = new Uint8Array(0);
+    this.nextPosition = Int32Array.from(promptIds, (row) => row.length);
+  }
+
+  private replaceCache(next: LayerCache[]): void {
+    const previous = this.cache;
+    this.cache = next;
+    if (previous) for (const layer of previous) tf.dispose([layer.keysTransposed, layer.values]);
+  }
+
+  private async rowsOf(logits: tf.Tensor2D): Promise<Float32Array[]> {
+    try {
+      const data = (await logits.data()) as Float32Array;
+      const vocab = logits.shape[1];
+      return Array.from({ length: this.batchSize }, (_, b) => data.slice(b * vocab, (b + 1) * vocab));
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  async prefill(): Promise<Float32Array[]> {
+    if (this.disposed) throw new InvalidArgumentError('session', 'was disposed');
+    if (this.cache) throw new InvalidArgumentError('session', 'prefill() was already called');
+    const { batchSize, length, ids, positions, mask } = this.packed;
+    const result = tf.tidy(() => {
+      const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
+      const last = tf.reshape(tf.slice(hidden, [0, length - 1, 0], [batchSize, 1, -1]), [batchSize, -1]) as tf.Tensor2D; // [B, C]
+      return { logits: this.model.logitsFromHidden(last), cache: cache.flatMap((layer) => [layer.keysTransposed, layer.values]) };
+    });
+    this.replaceCache(unflatten(result.cache));
+    this.keyMask = mask.slice();
+    this.keys = length;
+    return this.rowsOf(result.logits);
+  }
+
+  async step(tokenIds: readonly number[]): Promise<Float32Array[]> {
+    if (this.disposed) throw new InvalidArgumentError('session', 'was disposed');
+    if (!this.cache) throw new InvalidArgumentError('session', 'call prefill() before step()');
+    if (tokenIds.length !== this.batchSize) throw new InvalidArgumentError('tokenIds', `has ${tokenIds.length} ids; expected one per row (${this.batchSize})`);
+    checkIds([tokenIds], this.model.dimensions.vocabSize, 'tokenIds');
+    const maxPosition = Math.max(...this.nextPosition);
+    if (maxPosition + 1 > this.model.maxSequenceLength) {
+      throw new InvalidArgumentError('session', `sequence would exceed max_position_embeddings ${this.model.maxSequenceLength}`);
+    }
+    const keys = this.keys + 1;
+    const keyMask = new Uint8Array(this.batchSize * keys);
+    for (let b = 0; b < this.batchSize; b++) {
+      keyMask.set(this.keyMask.subarray(b * this.keys, (b + 1) * this.keys), b * keys);
+      keyMask[b * keys + this.keys] = 1;
+    }
+    const ids = Int32Array.from(tokenIds);
+    const positions = this.nextPosition.slice();
+    const cache = this.cache;
+    const past = this.keys;
+    const result = tf.tidy(() => {
+      const { hidden, cache: next } = this.model.runDecoder(this.batchSize, 1, ids, positions, keyMask, past, cache);
+      return { logits: this.model.logitsFromHidden(tf.reshape(hidden, [this.batchSize, -1]) as tf.Tensor2D), cache: next.flatMap((layer) => [layer.keysTransposed, layer.values]) };
+    });
+    this.replaceCache(unflatten(result.cache));
+    this.keyMask = keyMask;
+    this.keys = keys;
+    for (let b = 0; b < this.batchSize; b++) this.nextPosition[b] = (this.nextPosition[b] as number) + 1;
+    return this.rowsOf(result.logits);
+  }
+
+  /** Logits at every real prompt position (no cache kept): `[row][t]`, used for full-forward checks. */
+  async allLogits(): Promise<Float32Array[][]> {
+    const { batchSize, length, ids, positions, mask } = this.packed;
+    const logits = tf.tidy(() => {
+      const { hidden } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
+      return this.model.logitsFromHidden(tf.reshape(hidden, [batchSize * length, -1]) as tf.Tensor2D);
+    });
+    const data = (await logits.data()) as Float32Array;
+    const vocab = logits.shape[1];
+    logits.dispose();
+    const out: Float32Array[][] = [];
+    for (let b = 0; b < batchSize; b++) {
+      const row: Float32Array[] = [];
+      for (let t = 0; t < length; t++) if (mask[b * length + t]) row.push(data.slice((b * length + t) * vocab, (b * length + t + 1) * vocab));
+      out.push(row);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.cache) for (const layer of this.cache) tf.dispose([layer.keysTransposed, layer.values]);
+    this.cache = undefined;
+  }
+}
+
+function unflatten(tensors: tf.Tensor[]): LayerCache[] {
+  const out: LayerCache[] = [];
+  for (let i = 0; i < tensors.length; i += 2) out.push({ keysTransposed: tensors[i] as tf.Tensor4D, values: tensors[i + 1] as tf.Tensor4D });
+  return out;
+}
