@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@oreal-ts/core';
 import type { Policy, RandomSource, Tokenizer } from '@oreal-ts/core';
-import { sampleToken, type TokenSamplingSettings } from './sampling';
+import { logSoftmax, sampleToken, type TokenSamplingSettings } from './sampling';
 import { findStopString } from './stop-strings';
 
 /** One sequence to generate: its prompt token ids and its own random stream. */
@@ -18,6 +18,14 @@ export interface GenerationSettings extends TokenSamplingSettings {
   readonly stopTokenIds: readonly number[];
   /** Strings that end a sequence (kept at the end of its text). */
   readonly stop: readonly string[];
+  /** Also record the `topLogProbs` most likely alternatives at each step (raw log-softmax). Default 0. */
+  readonly topLogProbs?: number;
+}
+
+/** A candidate token and its raw log-prob. */
+export interface TokenLogProb {
+  readonly tokenId: number;
+  readonly logProb: number;
 }
 
 /** One generated sequence. */
@@ -33,6 +41,8 @@ export interface GeneratedSequence {
   readonly stopString?: string;
   /** The stop token that ended it, if one did. */
   readonly stopTokenId?: number;
+  /** Per step, the `topLogProbs` most likely tokens (descending), when asked for. */
+  readonly topLogProbs?: TokenLogProb[][];
 }
 
 /** Live state of one row during decoding. */
@@ -43,8 +53,24 @@ interface RowState {
   finishReason: 'stop' | 'length';
   text: string | undefined;
   checkedLength: number;
+  readonly topLogProbs: TokenLogProb[][];
   stopString?: string;
   stopTokenId?: number;
+}
+
+/** The `count` most likely tokens of a logits row with their raw log-probs, descending (ties: lower id). // [V] → [count] */
+export function topTokens(logits: ArrayLike<number>, count: number): TokenLogProb[] {
+  const logProbs = logSoftmax(logits);
+  const best: TokenLogProb[] = [];
+  for (let id = 0; id < logProbs.length; id++) {
+    const logProb = logProbs[id] as number;
+    if (best.length === count && logProb <= (best[best.length - 1] as TokenLogProb).logProb) continue;
+    let at = best.length;
+    while (at > 0 && (best[at - 1] as TokenLogProb).logProb < logProb) at--;
+    best.splice(at, 0, { tokenId: id, logProb });
+    if (best.length > count) best.pop();
+  }
+  return best;
 }
 
 /** Throw a clear error when a prompt cannot fit `maxNewTokens` more tokens in the model's context. */
@@ -84,7 +110,9 @@ export async function generateBatch(
     finishReason: 'length',
     text: undefined,
     checkedLength: 0,
+    topLogProbs: [],
   }));
+  const topCount = settings.topLogProbs ?? 0;
   const session = await policy.startDecoding(requests.map((r) => r.promptIds));
   try {
     let logits = await session.prefill(); // B × [V]
@@ -97,6 +125,7 @@ export async function generateBatch(
         const { tokenId, logProb } = sampleToken(rowLogits, settings, (requests[r] as GenerationRequest).rng);
         row.tokenIds.push(tokenId);
         row.logProbs.push(logProb);
+        if (topCount > 0) row.topLogProbs.push(topTokens(rowLogits, topCount));
         next[r] = tokenId;
         if (stopTokens.has(tokenId)) {
           row.done = true;
@@ -129,6 +158,7 @@ export async function generateBatch(
     finishReason: row.finishReason,
     ...(row.stopString === undefined ? {} : { stopString: row.stopString }),
     ...(row.stopTokenId === undefined ? {} : { stopTokenId: row.stopTokenId }),
+    ...(topCount > 0 ? { topLogProbs: row.topLogProbs } : {}),
   }));
 }
 

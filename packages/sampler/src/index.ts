@@ -9,6 +9,8 @@ export {
   generateBatch,
   generateSequences,
   assertPromptFits,
+  topTokens,
+  type TokenLogProb,
   type GenerationRequest,
   type GenerationSettings,
   type GeneratedSequence,

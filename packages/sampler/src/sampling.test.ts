@@ -94,3 +94,13 @@ describe('sampleToken', () => {
     }
   });
 });
+
+describe('topTokens', () => {
+  it('returns the most likely tokens in descending order with raw log-probs', async () => {
+    const { topTokens } = await import('./generate');
+    const z = [0.1, 3, -1, 2, 2];
+    const top = topTokens(z, 3);
+    expect(top.map((t) => t.tokenId)).toEqual([1, 3, 4]);
+    top.forEach((t) => expect(t.logProb).toBeCloseTo(logProbAt(z, t.tokenId), 12));
+  });
+});
