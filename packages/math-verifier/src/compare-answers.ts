@@ -244,10 +244,13 @@ function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context,
       const a = baseValue(gold.digits, gold.base);
       return a !== null && a === baseValue(predicted.digits, predicted.base) ? { equal: true, rank: 1 } : MISMATCH;
     }
-    // A bare number against a based number: the digits must match (the subscript was omitted).
-    const based = (gold.kind === 'base' ? gold : predicted) as { digits: string };
-    const other = gold.kind === 'base' ? predicted : gold;
-    return other.kind === 'scalar' && other.text.toLowerCase().replace(/^0+(?=.)/, '') === based.digits.replace(/^0+(?=.)/, '') ? { equal: true, rank: 0 } : MISMATCH;
+    // Gold in base b, prediction bare digits: accepted when the digits match (the subscript was
+    // omitted). Gold bare, prediction based: the prediction's value must equal the gold (decimal).
+    if (gold.kind === 'base') {
+      return predicted.kind === 'scalar' && predicted.text.toLowerCase().replace(/^0+(?=.)/, '') === gold.digits.replace(/^0+(?=.)/, '') ? { equal: true, rank: 0 } : MISMATCH;
+    }
+    const value = baseValue((predicted as { digits: string }).digits, (predicted as { base: number }).base);
+    return gold.kind === 'scalar' && value !== null && /^\d+$/.test(gold.text) && BigInt(gold.text) === value ? { equal: true, rank: 1 } : MISMATCH;
   }
   if (gold.kind === 'scalar' && predicted.kind === 'scalar') {
     if (isWordLike(gold.text) && isWordLike(predicted.text)) return words(gold.text) === words(predicted.text) ? { equal: true, rank: 0 } : MISMATCH;

@@ -37,6 +37,11 @@ interface Parsed {
 const parseCache = new Map<string, Parsed | string>();
 const PARSE_CACHE_LIMIT = 20_000;
 
+/** Empty the parse cache (benchmarks use it to measure cold comparisons). */
+export function clearParseCache(): void {
+  parseCache.clear();
+}
+
 /** Parse with a bounded cache (gold answers repeat across the K samples of a prompt). */
 export function parseLeaf(text: string): Parsed | string {
   const cached = parseCache.get(text);

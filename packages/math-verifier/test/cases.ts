@@ -387,6 +387,8 @@ const table: Record<string, readonly Row[]> = {
     ['52_8', '42_8', false],
     ['4343_6', '4343_7', false],
     ['2516_8', '2516_{10}', false],
+    ['36', '40_9', true],
+    ['40', '40_9', false],
   ],
   'degrees and units': [
     ['106^\\circ', '106', true],

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeAnswer, normalizeAnswerDetailed } from './normalize-answer';
+
+describe('normalizeAnswer', () => {
+  it.each([
+    ['\\left( 3, \\frac{\\pi}{2} \\right)', '(3,\\frac{\\pi}{2})'],
+    ['\\dfrac{17}{50}', '\\frac{17}{50}'],
+    ['\\frac12', '\\frac{1}{2}'],
+    ['\\frac 34', '\\frac{3}{4}'],
+    ['\\frac9{19}', '\\frac{9}{19}'],
+    ['\\frac{270}7\\text{ degrees}', '\\frac{270}{7}'],
+    ['\\sqrt3', '\\sqrt{3}'],
+    ['$5$', '5'],
+    ['\\$18.90', '18.90'],
+    ['106^\\circ', '106'],
+    ['120^{\\circ}', '120'],
+    ['45°', '45'],
+    ['10,\\!080', '10080'],
+    ['11,\\! 111,\\! 111,\\! 100', '11111111100'],
+    ['58,500', '58500'],
+    ['1,-2', '1,-2'],
+    ['3, 5, 7', '3,5,7'],
+    ['15\\mbox{ cm}^2', '15'],
+    ['5.4 \\text{ cents}', '5.4'],
+    ['12.', '12'],
+    ['\\cot x', '\\cot x'],
+    ['x \\in [-2,7]', '[-2,7]'],
+    ['19 \\text{ and }43', '19,43'],
+    ['\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}', '\\begin{pmatrix}1\\\\2\\end{pmatrix}'],
+    ['50\\%', '50%'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeAnswer(input)).toBe(expected);
+  });
+
+  it('marks whole-text answers and choice letters', () => {
+    expect(normalizeAnswerDetailed('\\text{East}')).toEqual({ text: 'east', percent: false, isText: true });
+    expect(normalizeAnswerDetailed('\\text{(C)}')).toEqual({ text: 'C', percent: false, isText: true });
+    expect(normalizeAnswerDetailed('\\text{12}').isText).toBe(false);
+  });
+});
