@@ -65,9 +65,9 @@ export const TrainerConfigSchema = z
     sampling: TrainerSamplingSchema,
     /** Steps at the start during which only the token reward model trains. Default 10 (reference: 10). */
     actorFreezeSteps: z.number().int().min(0, 'must be ≥ 0; use 0 to update the policy from step 1').default(10),
-    /** Reward of a correct rollout. Default 1 (reference: +1). */
+    /** Reward of a correct rollout; must be > 0. Default 1 (reference: +1). */
     rewardCorrect: z.number().finite().default(1),
-    /** Reward of an incorrect, truncated or failed rollout. Default −1 (reference: −1). */
+    /** Reward of an incorrect, truncated or failed rollout; must be ≤ 0. Default −1 (reference: −1). */
     rewardIncorrect: z.number().finite().default(-1),
     /** Evaluate on the held-out problems every N steps; 0 disables periodic evals. Default 10 (chosen). */
     evalEvery: z.number().int().min(0, 'must be ≥ 0; use 0 to disable periodic evaluation').default(10),
@@ -89,12 +89,21 @@ export const TrainerConfigSchema = z
     shuffle: z.boolean().default(true),
   })
   .superRefine((config, context) => {
-    if (!(config.rewardCorrect > config.rewardIncorrect)) {
+    // Objectives and the token reward model read "correct" as r > 0 (oreal-method.md: labels 1[r > 0]).
+    if (!(config.rewardCorrect > 0)) {
       context.addIssue({
         code: 'custom',
         path: ['rewardCorrect'],
-        message: `must be greater than rewardIncorrect (${config.rewardIncorrect}); OREAL uses +1 / −1`,
+        message: 'must be > 0: correctness is read as reward > 0 downstream; OREAL uses +1 / −1',
         input: config.rewardCorrect,
+      });
+    }
+    if (!(config.rewardIncorrect <= 0)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['rewardIncorrect'],
+        message: 'must be ≤ 0: correctness is read as reward > 0 downstream; OREAL uses −1 (0 also works)',
+        input: config.rewardIncorrect,
       });
     }
     if (config.actorFreezeSteps >= config.steps && config.steps > 0) {

@@ -278,7 +278,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       promptIds: rows.map((row) => row.rollout.promptTokenIds),
       responseIds: rows.map((row) => row.rollout.tokenIds),
     };
-    const positive = rows.map((row) => row.graded.correct);
+    // Reward-model labels 1[r > 0] (the config guarantees rewardCorrect > 0 ≥ rewardIncorrect).
+    const positive = rows.map((row) => row.graded.reward > 0);
 
     let referenceLogProbs: number[][] | undefined;
     let oldLogProbs: number[][] | undefined;
@@ -293,13 +294,15 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     if (rows.length === 0) {
       skipped = 'empty-batch';
     } else {
-      // 5. Reference log-probs, behaviour log-probs and token weights, as the objective requires.
-      if (objective.requires.referenceLogProbs && reference) referenceLogProbs = await reference.logProbs(batch);
-      if (objective.requires.oldLogProbs) {
+      // 5. Reference log-probs, behaviour log-probs and token weights, as the objective requires
+      //    (only for a policy update: frozen steps skip them). Weights come before the RM trains.
+      const updating = stepNumber > config.actorFreezeSteps;
+      if (updating && objective.requires.referenceLogProbs && reference) referenceLogProbs = await reference.logProbs(batch);
+      if (updating && objective.requires.oldLogProbs) {
         const known = rows.every((row) => row.rollout.logProbs.length === row.rollout.tokenIds.length);
         oldLogProbs = known ? rows.map((row) => [...row.rollout.logProbs]) : await policy.logProbs(batch);
       }
-      if (objective.requires.tokenWeights && rewardModel) tokenWeights = await rewardModel.tokenWeights(batch, positive);
+      if (updating && objective.requires.tokenWeights && rewardModel) tokenWeights = await rewardModel.tokenWeights(batch, positive);
 
       // 7a. The token reward model trains every step on the same filtered batch.
       if (rewardModel) {
@@ -315,7 +318,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       }
 
       // 7b. The policy update, after the actor-freeze steps.
-      if (stepNumber <= config.actorFreezeSteps) {
+      if (!updating) {
         skipped = 'actor-frozen';
       } else {
         const result = await policy.accumulateGradients(batch, (values) => {

@@ -69,17 +69,22 @@ describe('the RL step', () => {
     const kept = metrics.map((m) => m.selectedRollouts > 0);
     // the seeded draws below keep at least one group on every step (checked, so the order assertions bite)
     expect(kept).toEqual([true, true, true, true]);
-    const frozen = ['sampler.sample', 'verifier.verify', 'objective.select', 'reference.logProbs', 'rm.tokenWeights', 'rm.train'];
+    // frozen steps: only the reward model trains (reference log-probs and weights are not needed)
+    const frozen = ['sampler.sample', 'verifier.verify', 'objective.select', 'rm.train'];
     expect(perStep[0]).toEqual(frozen);
     expect(perStep[1]).toEqual(frozen);
-    const updating = [...frozen, 'policy.accumulateGradients', 'objective.compute', 'policy.applyGradients'];
+    const updating = [
+      'sampler.sample', 'verifier.verify', 'objective.select', 'reference.logProbs', 'rm.tokenWeights', 'rm.train',
+      'policy.accumulateGradients', 'objective.compute', 'policy.applyGradients',
+    ];
     expect(perStep[2]).toEqual(updating);
     expect(perStep[3]).toEqual(updating);
     expect(metrics.map((m) => m.skipped)).toEqual(['actor-frozen', 'actor-frozen', null, null]);
     expect(metrics[2]?.loss).toEqual(expect.any(Number));
     expect(metrics[2]?.lossParts).toHaveProperty('positive');
     expect(metrics[2]?.kl).toEqual(expect.any(Number));
-    expect(metrics[0]?.rewardModel).toMatchObject({ loss: Math.log(2), accuracy: 0.5, meanTokenWeight: 1 });
+    expect(metrics[0]?.rewardModel).toMatchObject({ loss: Math.log(2), accuracy: 0.5, meanTokenWeight: null });
+    expect(metrics[2]?.rewardModel).toMatchObject({ meanTokenWeight: 1 });
     expect(trainer.state.policyUpdates).toBe(2);
     expect(metrics.every((m) => m.rollouts === 16)).toBe(true);
   });
