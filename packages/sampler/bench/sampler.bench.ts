@@ -7,7 +7,6 @@ import { expect, it } from 'vitest';
 import { SeededRng } from '@oreal-ts/core';
 import { createFakeTokenizer, createTabularPolicy } from '@oreal-ts/core/testing';
 import { createLocalSampler, createOpenAISampler, questionOnlyPrompt, sampleToken } from '../src/index';
-// @ts-expect-error plain .mjs helper without types
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
 
 function timeIt(run: () => void, minMs = 400): number {
