@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, InvalidArgumentError, type PerTokenLoss, type TokenBatch } from '@oreal-ts/core';
 import { createTransformerPolicy, loadTransformerPolicy, readCheckpointTensors, writeCheckpointTensors, type TransformerConfigInput, type TransformerPolicy } from '../src/index';
 import { dimensionsOf, parseTransformerConfig } from '../src/config';

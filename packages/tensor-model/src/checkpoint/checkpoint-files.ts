@@ -4,7 +4,7 @@
  * shard file). Every file is written atomically (temp file + rename). Loading prefers
  * `model.safetensors` when both exist, as `transformers` does.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
@@ -104,6 +104,7 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
   if (shards.length === 1) {
     await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata));
     await rm(join(dir, WEIGHTS_INDEX_FILE), { force: true });
+    await removeStaleShards(dir, new Set());
     return;
   }
   const count = shards.length;
@@ -120,4 +121,12 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
   }
   await writeJsonAtomic(join(dir, WEIGHTS_INDEX_FILE), { metadata: { total_size: totalSize }, weight_map: weightMap });
   await rm(join(dir, WEIGHTS_FILE), { force: true });
+  await removeStaleShards(dir, new Set(Object.values(weightMap)));
+}
+
+/** Delete `model-NNNNN-of-NNNNN.safetensors` files of an earlier save that the new layout does not use. */
+async function removeStaleShards(dir: string, keep: ReadonlySet<string>): Promise<void> {
+  for (const file of await readdir(dir)) {
+    if (/^model-\d{5}-of-\d{5}\.safetensors$/.test(file) && !keep.has(file)) await rm(join(dir, file), { force: true });
+  }
 }

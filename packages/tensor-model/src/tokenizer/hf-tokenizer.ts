@@ -51,6 +51,8 @@ export function createHuggingFaceTokenizer(
   const templateText = chatTemplateOf(tokenizerConfig);
   const template = templateText === undefined ? undefined : new Template(templateText);
   const addSpecialTokens = options.addSpecialTokens ?? true;
+  const model = tokenizerJson['model'] as { unk_token?: unknown } | undefined;
+  const unknownToken = typeof model?.unk_token === 'string' ? tokenizer.token_to_id(model.unk_token) : undefined;
 
   const result: Tokenizer = {
     specificationVersion: 'v1',
@@ -60,7 +62,14 @@ export function createHuggingFaceTokenizer(
     ...(bosTokenId === undefined ? {} : { bosTokenId }),
     ...(padTokenId === undefined ? {} : { padTokenId }),
     encode(text: string): number[] {
-      return tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+      const encoded = tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+      // @huggingface/tokenizers 0.2 leaves unknown words of a WordLevel model as `undefined`;
+      // map them to the model's unk_token as the Rust library does.
+      return encoded.ids.map((id, i) => {
+        if (typeof id === 'number') return id;
+        if (unknownToken !== undefined) return unknownToken;
+        throw new InvalidArgumentError('text', `token ${JSON.stringify(encoded.tokens[i])} has no id and the tokenizer has no unk_token`);
+      });
     },
     decode(ids: readonly number[], decodeOptions?: { skipSpecialTokens?: boolean }): string {
       return tokenizer.decode([...ids], { skip_special_tokens: decodeOptions?.skipSpecialTokens ?? false });
