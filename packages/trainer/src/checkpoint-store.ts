@@ -84,7 +84,11 @@ export async function resolveLatestCheckpoint(root: string): Promise<string> {
   }
   const entries = await listCheckpoints(root);
   const last = entries[entries.length - 1];
-  if (!last) throw new CheckpointError(root, 'no checkpoint found; train first or pass a checkpoint folder explicitly');
+  if (!last)
+    throw new CheckpointError(
+      root,
+      'no checkpoint found; train first or pass a checkpoint folder explicitly',
+    );
   return last.path;
 }
 
@@ -95,18 +99,29 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CheckpointError(dir, `cannot read ${TRAINER_STATE_FILE} (${(error as Error).message}); the checkpoint is incomplete — resume from an earlier one`, { cause: error });
+    throw new CheckpointError(
+      dir,
+      `cannot read ${TRAINER_STATE_FILE} (${(error as Error).message}); the checkpoint is incomplete — resume from an earlier one`,
+      { cause: error },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new CheckpointError(dir, `${TRAINER_STATE_FILE} is not valid JSON (${(error as Error).message}); the checkpoint is corrupt — resume from an earlier one`, { cause: error });
+    throw new CheckpointError(
+      dir,
+      `${TRAINER_STATE_FILE} is not valid JSON (${(error as Error).message}); the checkpoint is corrupt — resume from an earlier one`,
+      { cause: error },
+    );
   }
   const parsed = TrainerStateSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CheckpointError(dir, `${TRAINER_STATE_FILE}: field '${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'invalid'}; the checkpoint is corrupt or from another version — resume from an earlier one`);
+    throw new CheckpointError(
+      dir,
+      `${TRAINER_STATE_FILE}: field '${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'invalid'}; the checkpoint is corrupt or from another version — resume from an earlier one`,
+    );
   }
   return parsed.data;
 }
@@ -174,7 +189,9 @@ export async function pruneCheckpoints(
   const entries = await listCheckpoints(root);
   const stale = entries.filter((entry) => entry.step > currentStep);
   const current = entries.filter((entry) => entry.step <= currentStep);
-  const old = current.slice(0, Math.max(0, current.length - keepLast)).filter((entry) => !keep.has(entry.name));
+  const old = current
+    .slice(0, Math.max(0, current.length - keepLast))
+    .filter((entry) => !keep.has(entry.name));
   const removable = [...old, ...stale];
   for (const entry of removable) await rm(entry.path, { recursive: true, force: true });
   return removable.map((entry) => entry.path);

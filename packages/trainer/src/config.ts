@@ -10,14 +10,22 @@ export const TrainerSamplingSchema = z
     /** Softmax temperature. Default 1.0 (reference: 1.0). */
     temperature: z.number().min(0, 'must be ≥ 0 (0 is greedy); use 1.0 as in OREAL').default(1),
     /** Nucleus mass. Default 0.9 (reference: 0.9). */
-    topP: z.number().gt(0, 'must be in (0, 1]; use 0.9 as in OREAL or 1 to disable').max(1, 'must be in (0, 1]; use 1 to disable nucleus sampling').default(0.9),
+    topP: z
+      .number()
+      .gt(0, 'must be in (0, 1]; use 0.9 as in OREAL or 1 to disable')
+      .max(1, 'must be in (0, 1]; use 1 to disable nucleus sampling')
+      .default(0.9),
     /** Top-k; 0 disables it. Default 0 (reference: no top-k). */
     topK: z.number().int().min(0, 'must be ≥ 0; use 0 to disable top-k').default(0),
     /**
      * Token budget per response. Default 14000 (reference: ~14k at 7B scale); lower it to fit
      * your model's context — the trainer refuses a budget ≥ the policy's maxSequenceLength.
      */
-    maxNewTokens: z.number().int().min(1, 'must be a positive integer; e.g. 64 for the built-in tasks').default(14000),
+    maxNewTokens: z
+      .number()
+      .int()
+      .min(1, 'must be a positive integer; e.g. 64 for the built-in tasks')
+      .default(14000),
     /** Stop strings, kept at the end of the response. Default none. */
     stop: z.array(z.string().min(1, 'stop strings must be non-empty')).optional(),
     /** Stop token ids. Default: the tokenizer's end-of-sequence id, when it has one (chosen). */
@@ -64,7 +72,11 @@ export const TrainerConfigSchema = z
     /** Rollout sampling. */
     sampling: TrainerSamplingSchema,
     /** Steps at the start during which only the token reward model trains. Default 10 (reference: 10). */
-    actorFreezeSteps: z.number().int().min(0, 'must be ≥ 0; use 0 to update the policy from step 1').default(10),
+    actorFreezeSteps: z
+      .number()
+      .int()
+      .min(0, 'must be ≥ 0; use 0 to update the policy from step 1')
+      .default(10),
     /** Reward of a correct rollout; must be > 0. Default 1 (reference: +1). */
     rewardCorrect: z.number().finite().default(1),
     /** Reward of an incorrect, truncated or failed rollout; must be ≤ 0. Default −1 (reference: −1). */
@@ -82,7 +94,11 @@ export const TrainerConfigSchema = z
     /** Checkpointing. */
     checkpoint: TrainerCheckpointSchema,
     /** Dump every rollout of every N-th step to `trajectories/step-NNNNNN.jsonl`; 0 disables. Default 10 (chosen). */
-    trajectoryDumpEvery: z.number().int().min(0, 'must be ≥ 0; use 0 to disable trajectory dumps').default(10),
+    trajectoryDumpEvery: z
+      .number()
+      .int()
+      .min(0, 'must be ≥ 0; use 0 to disable trajectory dumps')
+      .default(10),
     /** Send a plain progress line to `hooks.onLog` every N steps; 0 disables. Default 1 (chosen). */
     logEvery: z.number().int().min(0, 'must be ≥ 0; use 0 to disable log lines').default(1),
     /** Shuffle the problems at the start of every epoch (seeded). Default true (chosen). */

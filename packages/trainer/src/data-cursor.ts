@@ -21,7 +21,8 @@ export class DataCursor {
     private readonly shuffle = true,
     state?: DataCursorState,
   ) {
-    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`DataCursor: size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(size) || size <= 0)
+      throw new RangeError(`DataCursor: size must be a positive integer, got ${size}`);
     if (state) {
       this.epochValue = state.epoch;
       this.positionValue = state.position;

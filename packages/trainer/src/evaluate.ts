@@ -39,8 +39,16 @@ export async function evaluatePassAt1(options: EvaluatePassAt1Options): Promise<
   const reasons: Partial<Record<VerdictReason, number>> = {};
   if (problems.length === 0) {
     return {
-      type: 'eval', step: options.step ?? 0, problems: 0, greedyPassAt1: 0, sampledPassAt1: null, sampledRollouts: 0,
-      greedyTruncatedRate: 0, greedyMeanResponseTokens: 0, verdictReasons: reasons, timing: { evalSeconds: 0 },
+      type: 'eval',
+      step: options.step ?? 0,
+      problems: 0,
+      greedyPassAt1: 0,
+      sampledPassAt1: null,
+      sampledRollouts: 0,
+      greedyTruncatedRate: 0,
+      greedyMeanResponseTokens: 0,
+      verdictReasons: reasons,
+      timing: { evalSeconds: 0 },
     };
   }
   const base = {
@@ -104,6 +112,8 @@ export async function evaluatePassAt1(options: EvaluatePassAt1Options): Promise<
 }
 
 /** Reason counts in a stable key order (so JSON lines compare equal across runs). */
-export function sortReasons(reasons: Partial<Record<VerdictReason, number>>): Partial<Record<VerdictReason, number>> {
+export function sortReasons(
+  reasons: Partial<Record<VerdictReason, number>>,
+): Partial<Record<VerdictReason, number>> {
   return Object.fromEntries(Object.entries(reasons).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

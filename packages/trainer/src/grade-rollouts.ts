@@ -1,4 +1,12 @@
-import type { Problem, Rollout, RolloutGroup, ScoredGroup, ScoredRollout, Verdict, Verifier } from '@oreal-ts/core';
+import type {
+  Problem,
+  Rollout,
+  RolloutGroup,
+  ScoredGroup,
+  ScoredRollout,
+  Verdict,
+  Verifier,
+} from '@oreal-ts/core';
 
 /** Rewards given to correct and incorrect rollouts. */
 export interface RewardValues {
@@ -24,20 +32,42 @@ export interface GradedGroup extends ScoredGroup {
  */
 export async function gradeRollout(verifier: Verifier, problem: Problem, rollout: Rollout): Promise<Verdict> {
   if (rollout.finishReason === 'length') {
-    return { correct: false, reason: 'truncated', gold: problem.answer, predicted: null, detail: 'hit the token budget' };
+    return {
+      correct: false,
+      reason: 'truncated',
+      gold: problem.answer,
+      predicted: null,
+      detail: 'hit the token budget',
+    };
   }
   if (rollout.finishReason === 'error') {
-    return { correct: false, reason: 'error', gold: problem.answer, predicted: null, detail: rollout.error ?? 'sampling failed' };
+    return {
+      correct: false,
+      reason: 'error',
+      gold: problem.answer,
+      predicted: null,
+      detail: rollout.error ?? 'sampling failed',
+    };
   }
   try {
     return await verifier.verify(problem, { text: rollout.text, finishReason: rollout.finishReason });
   } catch (error) {
-    return { correct: false, reason: 'error', gold: problem.answer, predicted: null, detail: `verifier threw: ${(error as Error).message}` };
+    return {
+      correct: false,
+      reason: 'error',
+      gold: problem.answer,
+      predicted: null,
+      detail: `verifier threw: ${(error as Error).message}`,
+    };
   }
 }
 
 /** Grade every rollout of every group concurrently; results keep the groups' order. */
-export async function gradeGroups(verifier: Verifier, groups: readonly RolloutGroup[], rewards: RewardValues): Promise<GradedGroup[]> {
+export async function gradeGroups(
+  verifier: Verifier,
+  groups: readonly RolloutGroup[],
+  rewards: RewardValues,
+): Promise<GradedGroup[]> {
   return Promise.all(
     groups.map(async (group) => ({
       problem: group.problem,

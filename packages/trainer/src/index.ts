@@ -25,8 +25,20 @@ export {
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
 export { withoutTiming } from './metrics';
 export { evaluatePassAt1, type EvaluatePassAt1Options, type EvalSampling } from './evaluate';
-export { supervisedFineTune, type SupervisedFineTuneOptions, type SftExample, type SftResult, type SftStepMetrics } from './supervised-fine-tune';
-export { gradeRollout, gradeGroups, type GradedGroup, type GradedRollout, type RewardValues } from './grade-rollouts';
+export {
+  supervisedFineTune,
+  type SupervisedFineTuneOptions,
+  type SftExample,
+  type SftResult,
+  type SftStepMetrics,
+} from './supervised-fine-tune';
+export {
+  gradeRollout,
+  gradeGroups,
+  type GradedGroup,
+  type GradedRollout,
+  type RewardValues,
+} from './grade-rollouts';
 export { tokenizeRollout, type TokenizedRollout } from './tokenize-rollouts';
 export { DataCursor, type DataCursorState } from './data-cursor';
 export {

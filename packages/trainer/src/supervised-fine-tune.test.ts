@@ -11,7 +11,11 @@ describe('supervisedFineTune', () => {
     const result = await supervisedFineTune({
       policy,
       tokenizer,
-      examples: [{ prompt: '1+1=', response: '2' }, { prompt: '2+2=', response: '4' }, { prompt: '3+3=', response: '6' }],
+      examples: [
+        { prompt: '1+1=', response: '2' },
+        { prompt: '2+2=', response: '4' },
+        { prompt: '3+3=', response: '6' },
+      ],
       steps: 30,
       batchSize: 2,
       seed: 1,
@@ -40,7 +44,14 @@ describe('supervisedFineTune', () => {
         return result;
       },
     };
-    await supervisedFineTune({ policy: spy, tokenizer: createFakeTokenizer(), examples: [{ prompt: 'a', response: 'bc' }], steps: 1, batchSize: 1, seed: 0 });
+    await supervisedFineTune({
+      policy: spy,
+      tokenizer: createFakeTokenizer(),
+      examples: [{ prompt: 'a', response: 'bc' }],
+      steps: 1,
+      batchSize: 1,
+      seed: 0,
+    });
     // uniform over 128 ids: NLL per token = ln 128; three tokens (b, c, EOS)
     expect(seen?.loss).toBeCloseTo(Math.log(128), 10);
     expect(seen?.gradient).toEqual([[-1 / 3, -1 / 3, -1 / 3]]);
@@ -49,18 +60,44 @@ describe('supervisedFineTune', () => {
   it('visits every example once per epoch in a seeded order', async () => {
     const policy = createTabularPolicy({ vocabSize: 128, learningRate: 0 });
     const examples = ['a', 'b', 'c', 'd', 'e'].map((r) => ({ prompt: 'q', response: r }));
-    await supervisedFineTune({ policy, tokenizer: createFakeTokenizer(), examples, steps: 5, batchSize: 2, seed: 3, appendEos: false });
-    const seen = policy.calls.filter((c) => c.method === 'accumulateGradients').flatMap((c) => (c.args[0] as TokenBatch).responseIds.map((row) => String.fromCharCode(row[0] ?? 0)));
+    await supervisedFineTune({
+      policy,
+      tokenizer: createFakeTokenizer(),
+      examples,
+      steps: 5,
+      batchSize: 2,
+      seed: 3,
+      appendEos: false,
+    });
+    const seen = policy.calls
+      .filter((c) => c.method === 'accumulateGradients')
+      .flatMap((c) => (c.args[0] as TokenBatch).responseIds.map((row) => String.fromCharCode(row[0] ?? 0)));
     expect(new Set(seen.slice(0, 5))).toEqual(new Set(['a', 'b', 'c', 'd', 'e']));
     expect(new Set(seen.slice(5, 10))).toEqual(new Set(['a', 'b', 'c', 'd', 'e']));
   });
 
   it('refuses empty input and stops on a non-finite loss', async () => {
     const policy = createTabularPolicy({ vocabSize: 128 });
-    await expect(supervisedFineTune({ policy, tokenizer: createFakeTokenizer(), examples: [], steps: 1, batchSize: 1, seed: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      supervisedFineTune({
+        policy,
+        tokenizer: createFakeTokenizer(),
+        examples: [],
+        steps: 1,
+        batchSize: 1,
+        seed: 0,
+      }),
+    ).rejects.toThrow(InvalidArgumentError);
     const broken = { ...policy, accumulateGradients: async () => ({ loss: Number.NaN, gradient: [] }) };
     await expect(
-      supervisedFineTune({ policy: broken, tokenizer: createFakeTokenizer(), examples: [{ prompt: 'a', response: 'b' }], steps: 1, batchSize: 1, seed: 0 }),
+      supervisedFineTune({
+        policy: broken,
+        tokenizer: createFakeTokenizer(),
+        examples: [{ prompt: 'a', response: 'b' }],
+        steps: 1,
+        batchSize: 1,
+        seed: 0,
+      }),
     ).rejects.toThrow(TrainingDivergedError);
   });
 });

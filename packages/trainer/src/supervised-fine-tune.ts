@@ -1,4 +1,11 @@
-import { InvalidArgumentError, SeededRng, TrainingDivergedError, hashString, type Tokenizer, type TrainablePolicy } from '@oreal-ts/core';
+import {
+  InvalidArgumentError,
+  SeededRng,
+  TrainingDivergedError,
+  hashString,
+  type Tokenizer,
+  type TrainablePolicy,
+} from '@oreal-ts/core';
 
 /** One supervised example: the prompt the model sees and the response it should produce. */
 export interface SftExample {
@@ -48,15 +55,22 @@ export interface SftResult {
  */
 export async function supervisedFineTune(options: SupervisedFineTuneOptions): Promise<SftResult> {
   const { policy, tokenizer, examples } = options;
-  if (examples.length === 0) throw new InvalidArgumentError('examples', 'is empty; pass at least one { prompt, response } example');
-  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${options.batchSize}`);
-  if (!Number.isInteger(options.steps) || options.steps < 0) throw new InvalidArgumentError('steps', `must be a non-negative integer, got ${options.steps}`);
+  if (examples.length === 0)
+    throw new InvalidArgumentError('examples', 'is empty; pass at least one { prompt, response } example');
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+    throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${options.batchSize}`);
+  if (!Number.isInteger(options.steps) || options.steps < 0)
+    throw new InvalidArgumentError('steps', `must be a non-negative integer, got ${options.steps}`);
   const appendEos = options.appendEos ?? true;
   const encoded = examples.map((example, index) => {
     const promptIds = tokenizer.encode(example.prompt);
     const responseIds = tokenizer.encode(example.response);
     if (appendEos && tokenizer.eosTokenId !== undefined) responseIds.push(tokenizer.eosTokenId);
-    if (responseIds.length === 0) throw new InvalidArgumentError(`examples[${index}].response`, 'is empty; every example needs at least one response token');
+    if (responseIds.length === 0)
+      throw new InvalidArgumentError(
+        `examples[${index}].response`,
+        'is empty; every example needs at least one response token',
+      );
     if (promptIds.length + responseIds.length > policy.maxSequenceLength) {
       throw new InvalidArgumentError(
         `examples[${index}]`,
@@ -101,8 +115,19 @@ export async function supervisedFineTune(options: SupervisedFineTuneOptions): Pr
       throw new TrainingDivergedError(step, 'sft loss', `is ${result.loss}; lower the learning rate`);
     }
     const report = await policy.applyGradients();
-    if (!Number.isFinite(report.gradNorm)) throw new TrainingDivergedError(step, 'sft grad norm', `is ${report.gradNorm}; lower the learning rate`);
-    const metrics: SftStepMetrics = { step, loss: result.loss, tokens, gradNorm: report.gradNorm, learningRate: report.learningRate };
+    if (!Number.isFinite(report.gradNorm))
+      throw new TrainingDivergedError(
+        step,
+        'sft grad norm',
+        `is ${report.gradNorm}; lower the learning rate`,
+      );
+    const metrics: SftStepMetrics = {
+      step,
+      loss: result.loss,
+      tokens,
+      gradNorm: report.gradNorm,
+      learningRate: report.learningRate,
+    };
     history.push(metrics);
     await options.onStep?.(metrics);
   }
@@ -110,5 +135,7 @@ export async function supervisedFineTune(options: SupervisedFineTuneOptions): Pr
 }
 
 function shuffledOrder(size: number, seed: number, epoch: number): number[] {
-  return new SeededRng(hashString(`oreal-ts/sft-order:${seed}:${epoch}`)).shuffle(Array.from({ length: size }, (_, i) => i));
+  return new SeededRng(hashString(`oreal-ts/sft-order:${seed}:${epoch}`)).shuffle(
+    Array.from({ length: size }, (_, i) => i),
+  );
 }

@@ -11,7 +11,11 @@ export interface TokenizedRollout extends Rollout {
  * end-of-sequence token is appended — the stop token is part of the response (OREAL loop step 1).
  * Rollouts that already carry token ids are kept as they are (their prompt ids are encoded when missing).
  */
-export function tokenizeRollout(rollout: Rollout, tokenizer: Tokenizer, stop: readonly string[] = []): TokenizedRollout {
+export function tokenizeRollout(
+  rollout: Rollout,
+  tokenizer: Tokenizer,
+  stop: readonly string[] = [],
+): TokenizedRollout {
   const promptTokenIds = rollout.promptTokenIds ?? tokenizer.encode(rollout.prompt);
   if (rollout.tokenIds.length > 0 || rollout.text === '') {
     return { ...rollout, promptTokenIds };

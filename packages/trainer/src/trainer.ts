@@ -155,13 +155,22 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     throw new ConfigError('problems', 'is empty (got 0 problems); pass at least one training problem');
   }
   if (objective.requires.referenceLogProbs && !reference) {
-    throw new ConfigError('reference', `objective '${objective.id}' needs reference log-probs (its KL term) but no reference policy was given; pass the frozen initial policy as 'reference'`);
+    throw new ConfigError(
+      'reference',
+      `objective '${objective.id}' needs reference log-probs (its KL term) but no reference policy was given; pass the frozen initial policy as 'reference'`,
+    );
   }
   if (config.sampling.maxNewTokens >= policy.maxSequenceLength) {
-    throw new ConfigError('sampling.maxNewTokens', `is ${config.sampling.maxNewTokens} but the policy '${policy.id}' accepts at most ${policy.maxSequenceLength} tokens in all; lower it below the context minus the prompt length`);
+    throw new ConfigError(
+      'sampling.maxNewTokens',
+      `is ${config.sampling.maxNewTokens} but the policy '${policy.id}' accepts at most ${policy.maxSequenceLength} tokens in all; lower it below the context minus the prompt length`,
+    );
   }
   if (tokenizer.vocabSize > policy.vocabSize) {
-    throw new ConfigError('tokenizer', `has ${tokenizer.vocabSize} token ids but the policy '${policy.id}' only ${policy.vocabSize}; use the policy's own tokenizer`);
+    throw new ConfigError(
+      'tokenizer',
+      `has ${tokenizer.vocabSize} token ids but the policy '${policy.id}' only ${policy.vocabSize}; use the policy's own tokenizer`,
+    );
   }
 
   const runDir = resolve(options.runDir);
@@ -171,7 +180,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   const problems = options.problems;
   const evalProblems = options.evalProblems ?? [];
   const problemsFingerprint = String(hashString(problems.map((p) => p.id).join('\n')));
-  const stopTokenIds = config.sampling.stopTokenIds ?? (tokenizer.eosTokenId === undefined ? undefined : [tokenizer.eosTokenId]);
+  const stopTokenIds =
+    config.sampling.stopTokenIds ?? (tokenizer.eosTokenId === undefined ? undefined : [tokenizer.eosTokenId]);
   const evalSeed = hashString(`oreal-ts/eval:${config.seed}`);
   const startedAt = performance.now();
 
@@ -187,6 +197,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   let lastCheckpoint: string | null = null;
   let lastCheckpointStep: number | null = null;
   let diverged = false;
+  let running = false;
 
   let chain: Promise<unknown> = Promise.resolve();
   /** Run `task` after every earlier public call has finished (steps, saves and resumes never interleave). */
@@ -253,7 +264,10 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       seed: sampleSeed,
     });
     if (groups.length !== batchProblems.length) {
-      throw new InvalidArgumentError('sampler', `'${sampler.id}' returned ${groups.length} groups for ${batchProblems.length} problems; a sampler must return one group per problem, in order`);
+      throw new InvalidArgumentError(
+        'sampler',
+        `'${sampler.id}' returned ${groups.length} groups for ${batchProblems.length} problems; a sampler must return one group per problem, in order`,
+      );
     }
     const tokenized = groups.map((group) => ({
       problem: group.problem,
@@ -262,18 +276,26 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     const sampleEnd = performance.now();
 
     // 2. Grade every rollout.
-    const graded = await gradeGroups(verifier, tokenized, { correct: config.rewardCorrect, incorrect: config.rewardIncorrect });
+    const graded = await gradeGroups(verifier, tokenized, {
+      correct: config.rewardCorrect,
+      incorrect: config.rewardIncorrect,
+    });
     const verifyEnd = performance.now();
 
     // 3–4. Advantages over all K, then filtering (the objective's job).
     const selected = objective.select(graded, new SeededRng(selectSeed));
-    const rows = selected.map((choice) => {
-      const gradedRollout = graded[choice.groupIndex]?.rollouts[choice.rolloutIndex];
-      if (!gradedRollout) {
-        throw new InvalidArgumentError('objective', `'${objective.id}'.select returned group ${choice.groupIndex} rollout ${choice.rolloutIndex}, which does not exist`);
-      }
-      return { choice, graded: gradedRollout, rollout: gradedRollout.rollout as TokenizedRollout };
-    }).filter((row) => row.rollout.tokenIds.length > 0);
+    const rows = selected
+      .map((choice) => {
+        const gradedRollout = graded[choice.groupIndex]?.rollouts[choice.rolloutIndex];
+        if (!gradedRollout) {
+          throw new InvalidArgumentError(
+            'objective',
+            `'${objective.id}'.select returned group ${choice.groupIndex} rollout ${choice.rolloutIndex}, which does not exist`,
+          );
+        }
+        return { choice, graded: gradedRollout, rollout: gradedRollout.rollout as TokenizedRollout };
+      })
+      .filter((row) => row.rollout.tokenIds.length > 0);
     const batch: TokenBatch = {
       promptIds: rows.map((row) => row.rollout.promptTokenIds),
       responseIds: rows.map((row) => row.rollout.tokenIds),
@@ -297,12 +319,14 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       // 5. Reference log-probs, behaviour log-probs and token weights, as the objective requires
       //    (only for a policy update: frozen steps skip them). Weights come before the RM trains.
       const updating = stepNumber > config.actorFreezeSteps;
-      if (updating && objective.requires.referenceLogProbs && reference) referenceLogProbs = await reference.logProbs(batch);
+      if (updating && objective.requires.referenceLogProbs && reference)
+        referenceLogProbs = await reference.logProbs(batch);
       if (updating && objective.requires.oldLogProbs) {
         const known = rows.every((row) => row.rollout.logProbs.length === row.rollout.tokenIds.length);
         oldLogProbs = known ? rows.map((row) => [...row.rollout.logProbs]) : await policy.logProbs(batch);
       }
-      if (updating && objective.requires.tokenWeights && rewardModel) tokenWeights = await rewardModel.tokenWeights(batch, positive);
+      if (updating && objective.requires.tokenWeights && rewardModel)
+        tokenWeights = await rewardModel.tokenWeights(batch, positive);
 
       // 7a. The token reward model trains every step on the same filtered batch.
       if (rewardModel) {
@@ -354,7 +378,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     const reasons: Partial<Record<VerdictReason, number>> = {};
     for (const r of all) reasons[r.verdict.reason] = (reasons[r.verdict.reason] ?? 0) + 1;
     const tokensSampled = all.reduce((sum, r) => sum + r.rollout.tokenIds.length, 0);
-    const sampledLogProbs = all.flatMap((r) => (r.rollout.logProbs.length === r.rollout.tokenIds.length ? r.rollout.logProbs : []));
+    const sampledLogProbs = all.flatMap((r) =>
+      r.rollout.logProbs.length === r.rollout.tokenIds.length ? r.rollout.logProbs : [],
+    );
     const positives = rows.filter((row) => row.graded.correct);
     const negatives = rows.filter((row) => !row.graded.correct);
     const sampleSeconds = (sampleEnd - stepStart) / 1000;
@@ -366,7 +392,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       rollouts: all.length,
       rolloutsCorrect: correct,
       passRate: all.length === 0 ? 0 : correct / all.length,
-      truncatedRate: all.length === 0 ? 0 : all.filter((r) => r.rollout.finishReason === 'length').length / all.length,
+      truncatedRate:
+        all.length === 0 ? 0 : all.filter((r) => r.rollout.finishReason === 'length').length / all.length,
       verdictReasons: sortReasons(reasons),
       keptGroups: new Set(rows.map((row) => row.choice.groupIndex)).size,
       selectedRollouts: rows.length,
@@ -396,10 +423,16 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     };
     await writeMetricsLine(metrics);
     if (config.trajectoryDumpEvery > 0 && stepNumber % config.trajectoryDumpEvery === 0) {
-      await dumpTrajectories(stepNumber, graded, rows.map((row) => row.choice), tokenWeights);
+      await dumpTrajectories(
+        stepNumber,
+        graded,
+        rows.map((row) => row.choice),
+        tokenWeights,
+      );
     }
     if (config.logEvery > 0 && stepNumber % config.logEvery === 0) log(formatStepLine(metrics, config.steps));
-    if (skipped === 'empty-batch') log(`step ${stepNumber}: every problem's rollouts were all right or all wrong; no update this step`);
+    if (skipped === 'empty-batch')
+      log(`step ${stepNumber}: every problem's rollouts were all right or all wrong; no update this step`);
     await hooks.onStep?.(metrics);
     return metrics;
   };
@@ -410,7 +443,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     chosen: readonly { groupIndex: number; rolloutIndex: number; advantage: number }[],
     weights: number[][] | undefined,
   ): Promise<void> => {
-    const byKey = new Map(chosen.map((choice, index) => [`${choice.groupIndex}:${choice.rolloutIndex}`, { choice, index }]));
+    const byKey = new Map(
+      chosen.map((choice, index) => [`${choice.groupIndex}:${choice.rolloutIndex}`, { choice, index }]),
+    );
     const records = graded.flatMap((group, groupIndex) =>
       group.rollouts.map((r: GradedRollout, rolloutIndex) => {
         const hit = byKey.get(`${groupIndex}:${rolloutIndex}`);
@@ -430,7 +465,10 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
         };
       }),
     );
-    await writeFileAtomic(join(runDir, TRAJECTORY_FOLDER, `${checkpointName(stepNumber)}.jsonl`), toJsonl(records));
+    await writeFileAtomic(
+      join(runDir, TRAJECTORY_FOLDER, `${checkpointName(stepNumber)}.jsonl`),
+      toJsonl(records),
+    );
   };
 
   const evaluateUnlocked = async (): Promise<EvalMetrics> => {
@@ -458,7 +496,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     await writeMetricsLine(result);
     log(
       `eval @ step ${step}: greedy pass@1 ${(result.greedyPassAt1 * 100).toFixed(1)}%` +
-        (result.sampledPassAt1 === null ? '' : `, sampled pass@1 ${(result.sampledPassAt1 * 100).toFixed(1)}%`) +
+        (result.sampledPassAt1 === null
+          ? ''
+          : `, sampled pass@1 ${(result.sampledPassAt1 * 100).toFixed(1)}%`) +
         ` on ${result.problems} problems`,
     );
     await hooks.onEval?.(result);
@@ -487,7 +527,11 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
 
   const saveUnlocked = async (reason: string): Promise<string> => {
     if (diverged) {
-      throw new TrainingDivergedError(step + 1, 'state', `refusing to save a checkpoint after training diverged; the last good checkpoint is ${lastCheckpoint ?? '(none)'}`);
+      throw new TrainingDivergedError(
+        step + 1,
+        'state',
+        `refusing to save a checkpoint after training diverged; the last good checkpoint is ${lastCheckpoint ?? '(none)'}`,
+      );
     }
     const path = await writeCheckpoint({
       root: checkpointRoot,
@@ -512,23 +556,39 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     const dir = checkpointDir ? resolve(checkpointDir) : await resolveLatestCheckpoint(checkpointRoot);
     const saved = await readTrainerState(dir);
     if (saved.cursor.position > problems.length) {
-      throw new CheckpointError(dir, `its data cursor is at position ${saved.cursor.position} but only ${problems.length} training problems were given; resume with the same problems`);
+      throw new CheckpointError(
+        dir,
+        `its data cursor is at position ${saved.cursor.position} but only ${problems.length} training problems were given; resume with the same problems`,
+      );
     }
     if (saved.problems.fingerprint !== problemsFingerprint) {
-      log(`warning: the training problems differ from those of ${dir} (${saved.problems.count} then, ${problems.length} now); the continuation is not an exact resume`);
+      log(
+        `warning: the training problems differ from those of ${dir} (${saved.problems.count} then, ${problems.length} now); the continuation is not an exact resume`,
+      );
     }
-    if (saved.seed !== config.seed) log(`warning: seed ${config.seed} differs from the checkpoint's ${saved.seed}; the data order follows the new seed`);
+    if (saved.seed !== config.seed)
+      log(
+        `warning: seed ${config.seed} differs from the checkpoint's ${saved.seed}; the data order follows the new seed`,
+      );
     try {
       await policy.load(join(dir, 'policy'));
     } catch (error) {
-      throw new CheckpointError(dir, `the policy could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`, { cause: error });
+      throw new CheckpointError(
+        dir,
+        `the policy could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`,
+        { cause: error },
+      );
     }
     if (rewardModel) {
       if (saved.hasRewardModel) {
         try {
           await rewardModel.load(join(dir, 'reward-model'));
         } catch (error) {
-          throw new CheckpointError(dir, `the reward model could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`, { cause: error });
+          throw new CheckpointError(
+            dir,
+            `the reward model could not be loaded (${(error as Error).message}); resume from an earlier checkpoint`,
+            { cause: error },
+          );
         }
       } else {
         log(`warning: ${dir} holds no reward model; the reward model starts from its initial weights`);
@@ -536,8 +596,13 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     }
     // Metrics so far: the checkpoint's copy, else the run's file cut to the recorded length.
     await mkdir(runDir, { recursive: true });
-    const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() => readFile(metricsFile, 'utf8').catch(() => ''));
-    const lines = text.split('\n').filter((line) => line.trim() !== '').slice(0, saved.metricsLines);
+    const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8').catch(() =>
+      readFile(metricsFile, 'utf8').catch(() => ''),
+    );
+    const lines = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(0, saved.metricsLines);
     await writeFileAtomic(metricsFile, lines.map((line) => `${line}\n`).join(''));
     // Commit the in-memory state only now that every load succeeded.
     step = saved.step;
@@ -567,31 +632,59 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     saveCheckpoint: (reason = 'manual') => exclusive(() => saveUnlocked(reason)),
     resume: (checkpointDir) => exclusive(() => resumeUnlocked(checkpointDir)),
     async run(runOptions = {}) {
-      const signal = runOptions.signal;
-      let lastStep: StepMetrics | null = null;
-      let lastEval: EvalMetrics | null = null;
-      const evalEnabled = evalProblems.length > 0;
-      if (evalEnabled && config.evalAtStart && step === 0 && lastEvalStep === null && !signal?.aborted) {
-        lastEval = await trainer.evaluate();
+      if (running)
+        throw new InvalidArgumentError(
+          'run',
+          'this trainer is already running; await the first run() before starting another',
+        );
+      running = true;
+      try {
+        return await runLoop(runOptions.signal);
+      } finally {
+        running = false;
       }
-      while (step < config.steps) {
-        if (signal?.aborted) {
-          let checkpoint: string | null = lastCheckpoint;
-          if (config.checkpoint.onAbort) checkpoint = await trainer.saveCheckpoint('abort');
-          log(`stopped at step ${step} (aborted)`);
-          return { steps: step, stoppedBy: 'aborted', lastStep, lastEval, best, checkpoint, metricsFile };
-        }
-        await exclusive(async () => {
-          lastStep = await stepUnlocked();
-          if (evalEnabled && config.evalEvery > 0 && step % config.evalEvery === 0) lastEval = await evaluateUnlocked();
-          // (an improved eval may already have saved this step as the best checkpoint)
-          if (lastCheckpointStep !== step && config.checkpoint.every > 0 && step % config.checkpoint.every === 0) await saveUnlocked('periodic');
-        });
-      }
-      if (evalEnabled && config.evalEvery > 0 && lastEvalStep !== step) lastEval = await trainer.evaluate();
-      if (config.checkpoint.atEnd && lastCheckpointStep !== step) await trainer.saveCheckpoint('final');
-      return { steps: step, stoppedBy: 'completed', lastStep, lastEval, best, checkpoint: lastCheckpoint, metricsFile };
     },
+  };
+
+  const runLoop = async (signal: AbortSignal | undefined): Promise<TrainResult> => {
+    let lastStep: StepMetrics | null = null;
+    let lastEval: EvalMetrics | null = null;
+    const evalEnabled = evalProblems.length > 0;
+    if (evalEnabled && config.evalAtStart && step === 0 && lastEvalStep === null && !signal?.aborted) {
+      lastEval = await trainer.evaluate();
+    }
+    while (step < config.steps) {
+      if (signal?.aborted) {
+        let checkpoint: string | null = lastCheckpoint;
+        if (config.checkpoint.onAbort && lastCheckpointStep !== step)
+          checkpoint = await trainer.saveCheckpoint('abort');
+        log(`stopped at step ${step} (aborted)`);
+        return { steps: step, stoppedBy: 'aborted', lastStep, lastEval, best, checkpoint, metricsFile };
+      }
+      await exclusive(async () => {
+        lastStep = await stepUnlocked();
+        if (evalEnabled && config.evalEvery > 0 && step % config.evalEvery === 0)
+          lastEval = await evaluateUnlocked();
+        // (an improved eval may already have saved this step as the best checkpoint)
+        if (
+          lastCheckpointStep !== step &&
+          config.checkpoint.every > 0 &&
+          step % config.checkpoint.every === 0
+        )
+          await saveUnlocked('periodic');
+      });
+    }
+    if (evalEnabled && config.evalEvery > 0 && lastEvalStep !== step) lastEval = await trainer.evaluate();
+    if (config.checkpoint.atEnd && lastCheckpointStep !== step) await trainer.saveCheckpoint('final');
+    return {
+      steps: step,
+      stoppedBy: 'completed',
+      lastStep,
+      lastEval,
+      best,
+      checkpoint: lastCheckpoint,
+      metricsFile,
+    };
   };
   return trainer;
 }
@@ -609,7 +702,10 @@ function mean(values: readonly number[]): number {
 }
 
 /** Mean k3 estimate of KL(π_θ ‖ π_ref) over all tokens: e^{d} − d − 1 with d = ℓʳ − ℓ (oreal-method.md step 6). */
-function meanK3(logProbs: readonly (readonly number[])[], referenceLogProbs: readonly (readonly number[])[]): number {
+function meanK3(
+  logProbs: readonly (readonly number[])[],
+  referenceLogProbs: readonly (readonly number[])[],
+): number {
   let sum = 0;
   let count = 0;
   logProbs.forEach((row, r) =>
@@ -634,7 +730,8 @@ function formatStepLine(m: StepMetrics, totalSteps: number): string {
     m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
   ];
   if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
-  if (m.rewardModel) parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
+  if (m.rewardModel)
+    parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
   if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
   parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
   return parts.join(' · ');

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrainer, type StepMetrics } from '../src/index';
-import { createFileTabularPolicy, createLetterTokenizer, createMiniOrealObjective, createPolicySampler, letterProblems } from './support';
+import {
+  createFileTabularPolicy,
+  createLetterTokenizer,
+  createMiniOrealObjective,
+  createPolicySampler,
+  letterProblems,
+} from './support';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -50,7 +56,9 @@ describe('OREAL on a tabular policy (a one-token bandit: every token stops, "a" 
     const early = steps.slice(0, 3).reduce((s, m) => s + m.passRate, 0) / 3;
     const late = steps.slice(-5).reduce((s, m) => s + m.passRate, 0) / 5;
     expect(result.steps).toBe(30);
-    expect(steps.slice(0, 3).every((m) => m.skipped === 'actor-frozen' || m.skipped === 'empty-batch')).toBe(true);
+    expect(steps.slice(0, 3).every((m) => m.skipped === 'actor-frozen' || m.skipped === 'empty-batch')).toBe(
+      true,
+    );
     expect(early).toBeLessThan(0.35);
     expect(late).toBeGreaterThan(0.9);
     expect(before.greedyPassAt1).toBe(0);

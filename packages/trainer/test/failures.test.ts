@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerConfigInput } from '../src/index';
-import { createFileTabularPolicy, createLetterTokenizer, createMiniOrealObjective, createPolicySampler, letterProblems } from './support';
+import {
+  createFileTabularPolicy,
+  createLetterTokenizer,
+  createMiniOrealObjective,
+  createPolicySampler,
+  letterProblems,
+} from './support';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -30,7 +36,10 @@ const config: TrainerConfigInput = {
   trajectoryDumpEvery: 0,
 };
 
-function build(runDir: string, options: { objective?: Objective; wrapPolicy?: (policy: TrainablePolicy) => TrainablePolicy } = {}) {
+function build(
+  runDir: string,
+  options: { objective?: Objective; wrapPolicy?: (policy: TrainablePolicy) => TrainablePolicy } = {},
+) {
   const tokenizer = createLetterTokenizer();
   const inner = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, learningRate: 0.05 });
   const policy = options.wrapPolicy ? options.wrapPolicy(inner) : inner;
@@ -111,24 +120,32 @@ describe('corrupt checkpoints', () => {
     await build(runDir).trainer.run(); // checkpoints at steps 2, 4, 6
     return runDir;
   }
-  const checkpoint = (runDir: string, step: number) => join(runDir, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
+  const checkpoint = (runDir: string, step: number) =>
+    join(runDir, 'checkpoints', `step-${String(step).padStart(6, '0')}`);
 
   it.each([
     ['malformed JSON', '{"format": "oreal-ts/trainer-state", "step": ', /not valid JSON/],
-    ['a wrong field', JSON.stringify({ format: 'oreal-ts/trainer-state', version: 1, step: -1 }), /trainer-state\.json: field/],
-  ])('refuses a state file with %s, and the previous checkpoint still loads', async (_name, content, message) => {
-    const runDir = await trainedRun();
-    await writeFile(join(checkpoint(runDir, 6), 'trainer-state.json'), content);
-    const { trainer, policy } = build(runDir);
-    const error = await trainer.resume().catch((e: unknown) => e);
-    expect(CheckpointError.is(error)).toBe(true);
-    expect((error as Error).message).toMatch(message);
-    expect((error as Error).message).toMatch(/resume from an earlier one/);
-    expect(trainer.state.step).toBe(0);
-    await trainer.resume(checkpoint(runDir, 4));
-    expect(trainer.state.step).toBe(4);
-    expect(policy.logits().some((v) => v !== 0)).toBe(true);
-  });
+    [
+      'a wrong field',
+      JSON.stringify({ format: 'oreal-ts/trainer-state', version: 1, step: -1 }),
+      /trainer-state\.json: field/,
+    ],
+  ])(
+    'refuses a state file with %s, and the previous checkpoint still loads',
+    async (_name, content, message) => {
+      const runDir = await trainedRun();
+      await writeFile(join(checkpoint(runDir, 6), 'trainer-state.json'), content);
+      const { trainer, policy } = build(runDir);
+      const error = await trainer.resume().catch((e: unknown) => e);
+      expect(CheckpointError.is(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/resume from an earlier one/);
+      expect(trainer.state.step).toBe(0);
+      await trainer.resume(checkpoint(runDir, 4));
+      expect(trainer.state.step).toBe(4);
+      expect(policy.logits().some((v) => v !== 0)).toBe(true);
+    },
+  );
 
   it('refuses a checkpoint without a state file', async () => {
     const runDir = await trainedRun();

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrainer, withoutTiming, type TrainerConfigInput } from '../src/index';
-import { createFileTabularPolicy, createLetterTokenizer, createMiniOrealObjective, createPolicySampler, letterProblems } from './support';
+import {
+  createFileTabularPolicy,
+  createLetterTokenizer,
+  createMiniOrealObjective,
+  createPolicySampler,
+  letterProblems,
+} from './support';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -27,7 +33,11 @@ const config: TrainerConfigInput = {
 /** Fresh components, as a new process would build them. */
 function build(runDir: string, overrides: { onStep?: (step: number) => void } = {}) {
   const tokenizer = createLetterTokenizer();
-  const policy = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, learningRate: 0.4, momentum: 0.7 });
+  const policy = createFileTabularPolicy({
+    vocabSize: tokenizer.vocabSize,
+    learningRate: 0.4,
+    momentum: 0.7,
+  });
   const reference = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, id: 'reference' });
   const trainer = createTrainer({
     policy,
@@ -49,7 +59,10 @@ function build(runDir: string, overrides: { onStep?: (step: number) => void } = 
 
 async function metricsWithoutTiming(runDir: string): Promise<unknown[]> {
   const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => withoutTiming(JSON.parse(line) as { timing?: unknown }));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => withoutTiming(JSON.parse(line) as { timing?: unknown }));
 }
 
 async function tempDir(): Promise<string> {
@@ -131,14 +144,30 @@ describe('exact resume', () => {
     const best = result.best;
     expect(best).not.toBeNull();
     const kept = names.filter((n) => n.startsWith('step-'));
-    const expectedKept = new Set(['step-000007', 'step-000008', `step-${String(best?.step).padStart(6, '0')}`]);
+    const expectedKept = new Set([
+      'step-000007',
+      'step-000008',
+      `step-${String(best?.step).padStart(6, '0')}`,
+    ]);
     expect(new Set(kept)).toEqual(expectedKept);
     expect(evals).toBeGreaterThan(1);
     const trajectories = await readdir(join(runDir, 'trajectories'));
     expect(trajectories).toContain('step-000002.jsonl');
-    const dump = (await readFile(join(runDir, 'trajectories', 'step-000002.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const dump = (await readFile(join(runDir, 'trajectories', 'step-000002.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dump).toHaveLength(3 * 6);
-    expect(dump[0]).toMatchObject({ step: 2, prompt: expect.any(String), response: expect.any(String), reward: expect.any(Number) });
-    expect(dump.some((r: { selected: boolean; advantage: number | null }) => r.selected && typeof r.advantage === 'number')).toBe(true);
+    expect(dump[0]).toMatchObject({
+      step: 2,
+      prompt: expect.any(String),
+      response: expect.any(String),
+      reward: expect.any(Number),
+    });
+    expect(
+      dump.some(
+        (r: { selected: boolean; advantage: number | null }) => r.selected && typeof r.advantage === 'number',
+      ),
+    ).toBe(true);
   });
 });

@@ -71,7 +71,12 @@ export function createFileTabularPolicy(options: {
     },
     async startDecoding(promptIds): Promise<DecodingSession> {
       const row = () => Float32Array.from(theta);
-      return { batchSize: promptIds.length, prefill: async () => promptIds.map(row), step: async () => promptIds.map(row), dispose: () => undefined };
+      return {
+        batchSize: promptIds.length,
+        prefill: async () => promptIds.map(row),
+        step: async () => promptIds.map(row),
+        dispose: () => undefined,
+      };
     },
     async accumulateGradients(batch: TokenBatch, loss: PerTokenLoss) {
       events.push(`${name}.accumulateGradients`);
@@ -80,7 +85,8 @@ export function createFileTabularPolicy(options: {
       batch.responseIds.forEach((row, r) =>
         row.forEach((id, t) => {
           const g = result.gradient[r]?.[t] ?? 0;
-          for (let k = 0; k < grad.length; k++) grad[k] = (grad[k] as number) + g * ((k === id ? 1 : 0) - (p[k] as number));
+          for (let k = 0; k < grad.length; k++)
+            grad[k] = (grad[k] as number) + g * ((k === id ? 1 : 0) - (p[k] as number));
         }),
       );
       return result;
@@ -102,12 +108,21 @@ export function createFileTabularPolicy(options: {
     },
     async save(dir) {
       events.push(`${name}.save`);
-      await writeJsonAtomic(join(dir, 'tabular.json'), { theta: Array.from(theta), velocity: Array.from(velocity), optimizerSteps });
+      await writeJsonAtomic(join(dir, 'tabular.json'), {
+        theta: Array.from(theta),
+        velocity: Array.from(velocity),
+        optimizerSteps,
+      });
     },
     async load(dir) {
       events.push(`${name}.load`);
-      const state = JSON.parse(await readFile(join(dir, 'tabular.json'), 'utf8')) as { theta: number[]; velocity: number[]; optimizerSteps: number };
-      if (!Array.isArray(state.theta) || state.theta.length !== theta.length) throw new Error('tabular.json: theta has the wrong length');
+      const state = JSON.parse(await readFile(join(dir, 'tabular.json'), 'utf8')) as {
+        theta: number[];
+        velocity: number[];
+        optimizerSteps: number;
+      };
+      if (!Array.isArray(state.theta) || state.theta.length !== theta.length)
+        throw new Error('tabular.json: theta has the wrong length');
       theta.set(state.theta);
       velocity.set(state.velocity);
       optimizerSteps = state.optimizerSteps;
@@ -123,17 +138,22 @@ export function createLetterTokenizer(letters = 'abcd'): Tokenizer {
     id: 'test/letter-tokenizer',
     vocabSize: letters.length + 1,
     eosTokenId: 0,
-    encode: (text) => Array.from(text, (c) => {
-      const index = letters.indexOf(c);
-      if (index < 0) throw new Error(`letter tokenizer: unknown character ${JSON.stringify(c)}`);
-      return index + 1;
-    }),
+    encode: (text) =>
+      Array.from(text, (c) => {
+        const index = letters.indexOf(c);
+        if (index < 0) throw new Error(`letter tokenizer: unknown character ${JSON.stringify(c)}`);
+        return index + 1;
+      }),
     decode: (ids) => ids.map((id) => (id === 0 ? '' : (letters[id - 1] ?? '?'))).join(''),
   };
 }
 
 /** Samples from `policy` token by token (temperature, top-p, top-k, stop ids), seeded by `options.seed`. */
-export function createPolicySampler(policy: TrainablePolicy, tokenizer: Tokenizer, events?: string[]): Sampler {
+export function createPolicySampler(
+  policy: TrainablePolicy,
+  tokenizer: Tokenizer,
+  events?: string[],
+): Sampler {
   return {
     specificationVersion: 'v1',
     id: 'test/policy-sampler',
@@ -162,7 +182,16 @@ export function createPolicySampler(policy: TrainablePolicy, tokenizer: Tokenize
             logits = (await session.step([id]))[0] as Float32Array;
           }
           session.dispose();
-          rollouts.push({ problemId: problem.id, sampleIndex, prompt: problem.question, promptTokenIds: promptIds, text: tokenizer.decode(tokenIds), tokenIds, logProbs, finishReason });
+          rollouts.push({
+            problemId: problem.id,
+            sampleIndex,
+            prompt: problem.question,
+            promptTokenIds: promptIds,
+            text: tokenizer.decode(tokenIds),
+            tokenIds,
+            logProbs,
+            finishReason,
+          });
         }
         groups.push({ problem, rollouts });
       }
@@ -171,7 +200,11 @@ export function createPolicySampler(policy: TrainablePolicy, tokenizer: Tokenize
   };
 }
 
-function pickToken(logits: Float32Array, options: SampleOptions, rng: RandomSource): { id: number; logProb: number } {
+function pickToken(
+  logits: Float32Array,
+  options: SampleOptions,
+  rng: RandomSource,
+): { id: number; logProb: number } {
   const values = Array.from(logits);
   if (options.temperature === 0) {
     let best = 0;
@@ -211,7 +244,9 @@ function pickToken(logits: Float32Array, options: SampleOptions, rng: RandomSour
  * drop all-same groups, keep one random correct and one random incorrect rollout per group; loss
  * = BC on positives (×A) / N₊ + λ₋·|A|·exp(ℓ−sg ℓ)·ω⁻ / N₋ + β k3-KL / N_all.
  */
-export function createMiniOrealObjective(options: { negativeWeight?: number; klWeight?: number; events?: string[] } = {}): Objective {
+export function createMiniOrealObjective(
+  options: { negativeWeight?: number; klWeight?: number; events?: string[] } = {},
+): Objective {
   const negativeWeight = options.negativeWeight ?? 0.5;
   const klWeight = options.klWeight ?? 0.01;
   return {
@@ -224,21 +259,36 @@ export function createMiniOrealObjective(options: { negativeWeight?: number; klW
       groups.forEach((group, groupIndex) => {
         const k = group.rollouts.length;
         const total = group.rollouts.reduce((s, r) => s + r.reward, 0);
-        const scored = group.rollouts.map((r, rolloutIndex) => ({ r, rolloutIndex, advantage: r.reward - (total - r.reward) / (k - 1) }));
+        const scored = group.rollouts.map((r, rolloutIndex) => ({
+          r,
+          rolloutIndex,
+          advantage: r.reward - (total - r.reward) / (k - 1),
+        }));
         const positives = scored.filter((s) => s.r.verdict?.correct === true);
         const negatives = scored.filter((s) => s.r.verdict?.correct !== true);
         if (positives.length === 0 || negatives.length === 0) return;
-        for (const pick of [positives[Math.floor(rng.next() * positives.length)], negatives[Math.floor(rng.next() * negatives.length)]]) {
+        for (const pick of [
+          positives[Math.floor(rng.next() * positives.length)],
+          negatives[Math.floor(rng.next() * negatives.length)],
+        ]) {
           if (!pick) continue;
-          out.push({ groupIndex, rolloutIndex: pick.rolloutIndex, rollout: pick.r.rollout, reward: pick.r.reward, advantage: pick.advantage });
+          out.push({
+            groupIndex,
+            rolloutIndex: pick.rolloutIndex,
+            rollout: pick.r.rollout,
+            reward: pick.r.reward,
+            advantage: pick.advantage,
+          });
         }
       });
       return out;
     },
     compute(rows: readonly ObjectiveRow[]) {
       options.events?.push('objective.compute');
-      const positiveTokens = rows.filter((r) => r.advantage > 0).reduce((s, r) => s + r.logProbs.length, 0) || 1;
-      const negativeTokens = rows.filter((r) => r.advantage <= 0).reduce((s, r) => s + r.logProbs.length, 0) || 1;
+      const positiveTokens =
+        rows.filter((r) => r.advantage > 0).reduce((s, r) => s + r.logProbs.length, 0) || 1;
+      const negativeTokens =
+        rows.filter((r) => r.advantage <= 0).reduce((s, r) => s + r.logProbs.length, 0) || 1;
       const allTokens = rows.reduce((s, r) => s + r.logProbs.length, 0) || 1;
       let positive = 0;
       let negative = 0;
@@ -267,5 +317,9 @@ export function createMiniOrealObjective(options: { negativeWeight?: number; klW
 
 /** Problems whose question is a single letter (the bandit's prompts). */
 export function letterProblems(count: number, answer = 'a'): Problem[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `p${i}`, question: 'abcd'[i % 4] as string, answer }));
+  return Array.from({ length: count }, (_, i) => ({
+    id: `p${i}`,
+    question: 'abcd'[i % 4] as string,
+    answer,
+  }));
 }

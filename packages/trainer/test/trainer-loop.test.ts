@@ -1,11 +1,31 @@
-import { ConfigError, type Problem, type Rollout, type Sampler, type TokenRewardModel, type Verifier } from '@oreal-ts/core';
-import { createFakeObjective, createFakeSampler, createFakeTokenRewardModel, createFakeTokenizer, createFakeVerifier, createTabularPolicy } from '@oreal-ts/core/testing';
+import {
+  ConfigError,
+  type Problem,
+  type Rollout,
+  type Sampler,
+  type TokenRewardModel,
+  type Verifier,
+} from '@oreal-ts/core';
+import {
+  createFakeObjective,
+  createFakeSampler,
+  createFakeTokenRewardModel,
+  createFakeTokenizer,
+  createFakeVerifier,
+  createTabularPolicy,
+} from '@oreal-ts/core/testing';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTrainer, type CreateTrainerOptions, type StepMetrics } from '../src/index';
-import { createFileTabularPolicy, createLetterTokenizer, createMiniOrealObjective, createPolicySampler, letterProblems } from './support';
+import {
+  createFileTabularPolicy,
+  createLetterTokenizer,
+  createMiniOrealObjective,
+  createPolicySampler,
+  letterProblems,
+} from './support';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -23,11 +43,17 @@ function recordedSetup(events: string[], decide: (text: string) => boolean = (te
   const policy = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, events, learningRate: 0.3 });
   const reference = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, events, id: 'reference' });
   const innerVerifier = createFakeVerifier({ decide: (_problem, text) => decide(text) });
-  const verifier: Verifier = { ...innerVerifier, verify: (problem, response) => (events.push('verifier.verify'), innerVerifier.verify(problem, response)) };
+  const verifier: Verifier = {
+    ...innerVerifier,
+    verify: (problem, response) => (events.push('verifier.verify'), innerVerifier.verify(problem, response)),
+  };
   const innerRm = createFakeTokenRewardModel();
   const tokenRewardModel: TokenRewardModel = {
     ...innerRm,
-    tokenWeights: (batch, positive) => (events.push('rm.tokenWeights'), innerRm.tokenWeights(batch, positive)),
+    tokenWeights: (batch, positive) => (
+      events.push('rm.tokenWeights'),
+      innerRm.tokenWeights(batch, positive)
+    ),
     train: (batch, positive) => (events.push('rm.train'), innerRm.train(batch, positive)),
   };
   return {
@@ -57,14 +83,25 @@ describe('the RL step', () => {
   it('calls the components in the order of oreal-method.md, freezing the actor for the first steps', async () => {
     const events: string[] = [];
     const setup = recordedSetup(events, (text) => /[ab]/.test(text));
-    const trainer = createTrainer({ ...setup, problems: letterProblems(8), config: { ...baseConfig, batchProblems: 4, sampling: { maxNewTokens: 3, stopTokenIds: [0, 1, 2, 3, 4] } }, runDir: await tempDir() });
+    const trainer = createTrainer({
+      ...setup,
+      problems: letterProblems(8),
+      config: {
+        ...baseConfig,
+        batchProblems: 4,
+        sampling: { maxNewTokens: 3, stopTokenIds: [0, 1, 2, 3, 4] },
+      },
+      runDir: await tempDir(),
+    });
     const perStep: string[][] = [];
     const metrics: StepMetrics[] = [];
     for (let i = 0; i < 4; i++) {
       events.length = 0;
       metrics.push(await trainer.step());
       // collapse repeated verifier calls for readability
-      perStep.push(events.filter((e, j) => !(e === 'verifier.verify' && events[j - 1] === 'verifier.verify')));
+      perStep.push(
+        events.filter((e, j) => !(e === 'verifier.verify' && events[j - 1] === 'verifier.verify')),
+      );
     }
     const kept = metrics.map((m) => m.selectedRollouts > 0);
     // the seeded draws below keep at least one group on every step (checked, so the order assertions bite)
@@ -74,8 +111,15 @@ describe('the RL step', () => {
     expect(perStep[0]).toEqual(frozen);
     expect(perStep[1]).toEqual(frozen);
     const updating = [
-      'sampler.sample', 'verifier.verify', 'objective.select', 'reference.logProbs', 'rm.tokenWeights', 'rm.train',
-      'policy.accumulateGradients', 'objective.compute', 'policy.applyGradients',
+      'sampler.sample',
+      'verifier.verify',
+      'objective.select',
+      'reference.logProbs',
+      'rm.tokenWeights',
+      'rm.train',
+      'policy.accumulateGradients',
+      'objective.compute',
+      'policy.applyGradients',
     ];
     expect(perStep[2]).toEqual(updating);
     expect(perStep[3]).toEqual(updating);
@@ -83,7 +127,11 @@ describe('the RL step', () => {
     expect(metrics[2]?.loss).toEqual(expect.any(Number));
     expect(metrics[2]?.lossParts).toHaveProperty('positive');
     expect(metrics[2]?.kl).toEqual(expect.any(Number));
-    expect(metrics[0]?.rewardModel).toMatchObject({ loss: Math.log(2), accuracy: 0.5, meanTokenWeight: null });
+    expect(metrics[0]?.rewardModel).toMatchObject({
+      loss: Math.log(2),
+      accuracy: 0.5,
+      meanTokenWeight: null,
+    });
     expect(metrics[2]?.rewardModel).toMatchObject({ meanTokenWeight: 1 });
     expect(trainer.state.policyUpdates).toBe(2);
     expect(metrics.every((m) => m.rollouts === 16)).toBe(true);
@@ -105,7 +153,14 @@ describe('the RL step', () => {
     await trainer.step();
     await trainer.step();
     const [first, second] = sampler.calls.map((call) => call.args[1] as Record<string, unknown>);
-    expect(first).toMatchObject({ n: 5, temperature: 1, topP: 0.9, topK: 0, maxNewTokens: 3, stopTokenIds: [0] });
+    expect(first).toMatchObject({
+      n: 5,
+      temperature: 1,
+      topP: 0.9,
+      topK: 0,
+      maxNewTokens: 3,
+      stopTokenIds: [0],
+    });
     expect(first?.seed).not.toEqual(second?.seed);
     expect((sampler.calls[0]?.args[0] as Problem[]).length).toBe(3); // B problems drawn from a 1-problem set
   });
@@ -118,12 +173,23 @@ describe('the RL step', () => {
       ...setup,
       problems: letterProblems(4),
       // every token stops: no rollout is truncated, so all are right
-      config: { ...baseConfig, actorFreezeSteps: 0, sampling: { maxNewTokens: 3, stopTokenIds: [0, 1, 2, 3, 4] } },
+      config: {
+        ...baseConfig,
+        actorFreezeSteps: 0,
+        sampling: { maxNewTokens: 3, stopTokenIds: [0, 1, 2, 3, 4] },
+      },
       runDir: await tempDir(),
       hooks: { onLog: (line) => void lines.push(line) },
     });
     const metrics = await trainer.step();
-    expect(metrics).toMatchObject({ skipped: 'empty-batch', selectedRollouts: 0, keptGroups: 0, loss: null, rewardModel: null, passRate: 1 });
+    expect(metrics).toMatchObject({
+      skipped: 'empty-batch',
+      selectedRollouts: 0,
+      keptGroups: 0,
+      loss: null,
+      rewardModel: null,
+      passRate: 1,
+    });
     expect(events).not.toContain('policy.accumulateGradients');
     expect(events).not.toContain('rm.train');
     expect(lines.some((line) => line.includes('no update this step'))).toBe(true);
@@ -145,7 +211,9 @@ describe('the RL step', () => {
             text: ['ab', 'a', 'bb', 'cc'][sampleIndex] as string,
             tokenIds: [],
             logProbs: [],
-            finishReason: (['stop', 'length', 'stop', 'error'] as const)[sampleIndex] as Rollout['finishReason'],
+            finishReason: (['stop', 'length', 'stop', 'error'] as const)[
+              sampleIndex
+            ] as Rollout['finishReason'],
           })),
         }));
       },
@@ -157,7 +225,13 @@ describe('the RL step', () => {
     const trainer = createTrainer({
       policy,
       sampler: remote,
-      verifier: { ...inner, verify: (problem, response) => (verified.push(typeof response === 'string' ? response : response.text), inner.verify(problem, response)) },
+      verifier: {
+        ...inner,
+        verify: (problem, response) => (
+          verified.push(typeof response === 'string' ? response : response.text),
+          inner.verify(problem, response)
+        ),
+      },
       objective: fakeObjective,
       tokenizer,
       problems: letterProblems(1),
@@ -171,7 +245,9 @@ describe('the RL step', () => {
     expect(metrics.truncatedRate).toBe(0.25);
     const batch = policy.events.includes('policy.accumulateGradients');
     expect(batch).toBe(true);
-    const rows = fakeObjective.calls.find((c) => c.method === 'select')?.args[0] as { rollouts: { rollout: Rollout }[] }[];
+    const rows = fakeObjective.calls.find((c) => c.method === 'select')?.args[0] as {
+      rollouts: { rollout: Rollout }[];
+    }[];
     // 'ab' stopped: its ids gain the EOS token; 'a' was truncated: no EOS
     expect(rows[0]?.rollouts[0]?.rollout.tokenIds).toEqual([1, 2, 0]);
     expect(rows[0]?.rollouts[1]?.rollout.tokenIds).toEqual([1]);
@@ -189,11 +265,32 @@ describe('the RL step', () => {
       runDir,
     });
     const result = await trainer.run();
-    const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => `${l.type}@${l.step}`)).toEqual(['eval@0', 'step@1', 'step@2', 'eval@2', 'step@3', 'step@4', 'eval@4']);
+    const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => `${l.type}@${l.step}`)).toEqual([
+      'eval@0',
+      'step@1',
+      'step@2',
+      'eval@2',
+      'step@3',
+      'step@4',
+      'eval@4',
+    ]);
     for (const line of lines) expect(line.timing).toEqual(expect.any(Object));
     const step = lines[1] as Record<string, unknown>;
-    for (const key of ['passRate', 'keptGroups', 'lossParts', 'kl', 'entropy', 'rewardModel', 'tokensSampled', 'learningRate', 'gradNorm']) {
+    for (const key of [
+      'passRate',
+      'keptGroups',
+      'lossParts',
+      'kl',
+      'entropy',
+      'rewardModel',
+      'tokensSampled',
+      'learningRate',
+      'gradNorm',
+    ]) {
       expect(step).toHaveProperty(key);
     }
     expect((step.timing as Record<string, unknown>).tokensPerSecond).toEqual(expect.any(Number));
@@ -223,11 +320,15 @@ describe('createTrainer validation', () => {
     }
   });
   it('refuses a token budget the policy cannot hold and an empty problem set', () => {
-    expect(() => createTrainer({ ...valid(), config: { ...baseConfig, sampling: { maxNewTokens: 5000 } } })).toThrow(/sampling\.maxNewTokens/);
+    expect(() =>
+      createTrainer({ ...valid(), config: { ...baseConfig, sampling: { maxNewTokens: 5000 } } }),
+    ).toThrow(/sampling\.maxNewTokens/);
     expect(() => createTrainer({ ...valid(), problems: [] })).toThrow(/problems/);
   });
   it('refuses a component of another contract generation', () => {
     const options = valid();
-    expect(() => createTrainer({ ...options, verifier: { ...options.verifier, specificationVersion: 'v2' as 'v1' } })).toThrow(/specificationVersion/);
+    expect(() =>
+      createTrainer({ ...options, verifier: { ...options.verifier, specificationVersion: 'v2' as 'v1' } }),
+    ).toThrow(/specificationVersion/);
   });
 });

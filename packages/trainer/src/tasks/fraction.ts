@@ -24,7 +24,9 @@ export const generateFraction: TaskGenerator = (rng, difficulty) => {
     denominator = q1 * q2;
     steps.push(`${p1}*${p2}=${numerator}`, `${q1}*${q2}=${denominator}`);
     const reduced = fractionText(numerator, denominator);
-    steps.push(`${numerator}/${denominator}` + (reduced === `${numerator}/${denominator}` ? '' : `=${reduced}`));
+    steps.push(
+      `${numerator}/${denominator}` + (reduced === `${numerator}/${denominator}` ? '' : `=${reduced}`),
+    );
   } else {
     if (operation === '-' && !difficulty.allowNegative && p1 * q2 < p2 * q1) return null;
     denominator = leastCommonMultiple(q1, q2);
@@ -32,7 +34,10 @@ export const generateFraction: TaskGenerator = (rng, difficulty) => {
     const b = p2 * (denominator / q2);
     numerator = operation === '+' ? a + b : a - b;
     const reduced = fractionText(numerator, denominator);
-    steps.push(`${a}/${denominator}${operation}${b}/${denominator}=${numerator}/${denominator}` + (reduced === `${numerator}/${denominator}` ? '' : `=${reduced}`));
+    steps.push(
+      `${a}/${denominator}${operation}${b}/${denominator}=${numerator}/${denominator}` +
+        (reduced === `${numerator}/${denominator}` ? '' : `=${reduced}`),
+    );
   }
   const answer = fractionLatex(numerator, denominator);
   return { question, solution: `${steps.join(';')};\\boxed{${answer}}`, answer };

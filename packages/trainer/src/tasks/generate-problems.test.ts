@@ -59,16 +59,29 @@ function checkSteps(solution: string): void {
       .split('=')
       .filter((part) => /^[-0-9+*/]+$/.test(part))
       .map((part) => Function(`"use strict"; return (${part});`)() as number);
-    for (const value of values) expect(value, `step ${step} of ${solution}`).toBeCloseTo(values[0] as number, 9);
+    for (const value of values)
+      expect(value, `step ${step} of ${solution}`).toBeCloseTo(values[0] as number, 9);
   }
 }
 
 const KNOBS: Record<TaskFamily, TaskDifficulty[]> = {
   addition: [{}, { minDigits: 3, maxDigits: 5, carries: 'required' }, { maxDigits: 4, carries: 'none' }],
   subtraction: [{}, { allowNegative: true, maxDigits: 4 }, { carries: 'required' }],
-  multiplication: [{}, { maxDigits: 3, multiplierDigits: 2 }, { minDigits: 2, maxDigits: 2, multiplierDigits: 3 }],
-  'linear-equation': [{}, { solution: 'integer' }, { solution: 'fraction', allowNegative: true, maxCoefficient: 20 }],
-  fraction: [{}, { operations: ['*'] }, { operations: ['+', '-', '*'], allowNegative: true, maxDenominator: 12 }],
+  multiplication: [
+    {},
+    { maxDigits: 3, multiplierDigits: 2 },
+    { minDigits: 2, maxDigits: 2, multiplierDigits: 3 },
+  ],
+  'linear-equation': [
+    {},
+    { solution: 'integer' },
+    { solution: 'fraction', allowNegative: true, maxCoefficient: 20 },
+  ],
+  fraction: [
+    {},
+    { operations: ['*'] },
+    { operations: ['+', '-', '*'], allowNegative: true, maxDenominator: 12 },
+  ],
 };
 
 describe('generateProblems', () => {
@@ -81,7 +94,10 @@ describe('generateProblems', () => {
           const problems = generateProblems({ family, count: 60, seed: 1, split, difficulty });
           expect(problems).toHaveLength(60);
           for (const problem of problems) {
-            const expected = family === 'subtraction' && problem.question.startsWith('-') ? null : solve(family, problem.question);
+            const expected =
+              family === 'subtraction' && problem.question.startsWith('-')
+                ? null
+                : solve(family, problem.question);
             if (family === 'subtraction' && difficulty.allowNegative) {
               const m = /^(\d+)-(\d+)=$/.exec(problem.question);
               expect(parseAnswer(problem.answer)).toEqual(sub(int(m![1]!), int(m![2]!)));
@@ -90,9 +106,18 @@ describe('generateProblems', () => {
             }
             expect(problem.solution?.endsWith(`\\boxed{${problem.answer}}`)).toBe(true);
             checkSteps(problem.solution ?? '');
-            const right = await verifier.verify(problem, { text: problem.solution ?? '', finishReason: 'stop' });
-            expect(right.correct, `${problem.question} ${problem.solution} → ${right.reason} ${right.detail ?? ''}`).toBe(true);
-            const wrong = await verifier.verify(problem, { text: problem.solution!.replace(/\\boxed\{.*\}$/, '\\boxed{1234567}'), finishReason: 'stop' });
+            const right = await verifier.verify(problem, {
+              text: problem.solution ?? '',
+              finishReason: 'stop',
+            });
+            expect(
+              right.correct,
+              `${problem.question} ${problem.solution} → ${right.reason} ${right.detail ?? ''}`,
+            ).toBe(true);
+            const wrong = await verifier.verify(problem, {
+              text: problem.solution!.replace(/\\boxed\{.*\}$/, '\\boxed{1234567}'),
+              finishReason: 'stop',
+            });
             expect(wrong.correct).toBe(false);
           }
         }
@@ -105,7 +130,8 @@ describe('generateProblems', () => {
     for (const family of TASK_FAMILIES) {
       for (const difficulty of KNOBS[family]) {
         for (const problem of generateProblems({ family, count: 100, seed: 2, split: 'train', difficulty })) {
-          for (const text of [problem.question, problem.solution ?? '', problem.answer]) for (const c of text) used.add(c);
+          for (const text of [problem.question, problem.solution ?? '', problem.answer])
+            for (const c of text) used.add(c);
           expect(problem.question.length).toBeLessThanOrEqual(16);
           expect((problem.solution ?? '').length).toBeLessThanOrEqual(96);
         }
@@ -120,8 +146,10 @@ describe('generateProblems', () => {
       const test = new Set<string>();
       for (let seed = 0; seed < 4; seed++) {
         for (const difficulty of KNOBS[family]) {
-          for (const p of generateProblems({ family, count: 40, seed, split: 'train', difficulty })) train.add(p.question);
-          for (const p of generateProblems({ family, count: 40, seed, split: 'test', difficulty })) test.add(p.question);
+          for (const p of generateProblems({ family, count: 40, seed, split: 'train', difficulty }))
+            train.add(p.question);
+          for (const p of generateProblems({ family, count: 40, seed, split: 'test', difficulty }))
+            test.add(p.question);
         }
       }
       expect([...train].filter((q) => test.has(q))).toEqual([]);
@@ -152,13 +180,53 @@ describe('generateProblems', () => {
       }
       return carries;
     };
-    expect(generateProblems({ family: 'addition', count: 50, seed: 1, split: 'train', difficulty: { maxDigits: 4, carries: 'none' } }).every((p) => columnsCarry(p) === 0)).toBe(true);
-    const hard = generateProblems({ family: 'addition', count: 50, seed: 1, split: 'train', difficulty: { minDigits: 4, maxDigits: 4, carries: 'required' } });
+    expect(
+      generateProblems({
+        family: 'addition',
+        count: 50,
+        seed: 1,
+        split: 'train',
+        difficulty: { maxDigits: 4, carries: 'none' },
+      }).every((p) => columnsCarry(p) === 0),
+    ).toBe(true);
+    const hard = generateProblems({
+      family: 'addition',
+      count: 50,
+      seed: 1,
+      split: 'train',
+      difficulty: { minDigits: 4, maxDigits: 4, carries: 'required' },
+    });
     expect(hard.every((p) => columnsCarry(p) > 0 && /^\d{4}\+\d{4}=$/.test(p.question))).toBe(true);
-    expect(generateProblems({ family: 'subtraction', count: 50, seed: 1, split: 'train' }).every((p) => !p.answer.startsWith('-'))).toBe(true);
-    expect(generateProblems({ family: 'linear-equation', count: 50, seed: 1, split: 'train', difficulty: { solution: 'integer' } }).every((p) => /^\d+$/.test(p.answer))).toBe(true);
-    expect(generateProblems({ family: 'linear-equation', count: 50, seed: 1, split: 'train', difficulty: { solution: 'fraction' } }).every((p) => p.answer.includes('\\frac'))).toBe(true);
-    const fractions = generateProblems({ family: 'fraction', count: 80, seed: 1, split: 'train', difficulty: { operations: ['+', '-', '*'], allowNegative: true } });
+    expect(
+      generateProblems({ family: 'subtraction', count: 50, seed: 1, split: 'train' }).every(
+        (p) => !p.answer.startsWith('-'),
+      ),
+    ).toBe(true);
+    expect(
+      generateProblems({
+        family: 'linear-equation',
+        count: 50,
+        seed: 1,
+        split: 'train',
+        difficulty: { solution: 'integer' },
+      }).every((p) => /^\d+$/.test(p.answer)),
+    ).toBe(true);
+    expect(
+      generateProblems({
+        family: 'linear-equation',
+        count: 50,
+        seed: 1,
+        split: 'train',
+        difficulty: { solution: 'fraction' },
+      }).every((p) => p.answer.includes('\\frac')),
+    ).toBe(true);
+    const fractions = generateProblems({
+      family: 'fraction',
+      count: 80,
+      seed: 1,
+      split: 'train',
+      difficulty: { operations: ['+', '-', '*'], allowNegative: true },
+    });
     for (const p of fractions) {
       const r = parseAnswer(p.answer);
       expect(gcd(r.p, r.q)).toBe(1n);
@@ -168,11 +236,45 @@ describe('generateProblems', () => {
   });
 
   it('refuses bad knobs with ConfigError and an exhausted space with InvalidArgumentError', () => {
-    expect(() => generateProblems({ family: 'addition', count: 5, seed: 1, split: 'train', difficulty: { maxDigits: 0 } })).toThrow(ConfigError);
-    expect(() => generateProblems({ family: 'addition', count: 5, seed: 1, split: 'train', difficulty: { maxDigits: 0 } })).toThrow(/difficulty\.maxDigits/);
-    expect(() => generateProblems({ family: 'addition', count: 5, seed: 1, split: 'train', difficulty: { minDigits: 3, maxDigits: 2 } })).toThrow(/lower minDigits/);
-    expect(() => generateProblems({ family: 'nope' as TaskFamily, count: 5, seed: 1, split: 'train' })).toThrow(/unknown task family/);
+    expect(() =>
+      generateProblems({
+        family: 'addition',
+        count: 5,
+        seed: 1,
+        split: 'train',
+        difficulty: { maxDigits: 0 },
+      }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      generateProblems({
+        family: 'addition',
+        count: 5,
+        seed: 1,
+        split: 'train',
+        difficulty: { maxDigits: 0 },
+      }),
+    ).toThrow(/difficulty\.maxDigits/);
+    expect(() =>
+      generateProblems({
+        family: 'addition',
+        count: 5,
+        seed: 1,
+        split: 'train',
+        difficulty: { minDigits: 3, maxDigits: 2 },
+      }),
+    ).toThrow(/lower minDigits/);
+    expect(() =>
+      generateProblems({ family: 'nope' as TaskFamily, count: 5, seed: 1, split: 'train' }),
+    ).toThrow(/unknown task family/);
     // one-digit additions: at most 100 exist, about 20 of them in the test split
-    expect(() => generateProblems({ family: 'addition', count: 60, seed: 1, split: 'test', difficulty: { maxDigits: 1 } })).toThrow(InvalidArgumentError);
+    expect(() =>
+      generateProblems({
+        family: 'addition',
+        count: 60,
+        seed: 1,
+        split: 'test',
+        difficulty: { maxDigits: 1 },
+      }),
+    ).toThrow(InvalidArgumentError);
   });
 });

@@ -1,10 +1,24 @@
-import { ConfigError, InvalidArgumentError, SeededRng, hashString, parseConfig, type Problem } from '@oreal-ts/core';
+import {
+  ConfigError,
+  InvalidArgumentError,
+  SeededRng,
+  hashString,
+  parseConfig,
+  type Problem,
+} from '@oreal-ts/core';
 import { generateAddition } from './addition';
 import { generateFraction } from './fraction';
 import { generateLinearEquation } from './linear-equation';
 import { generateMultiplication } from './multiplication';
 import { generateSubtraction } from './subtraction';
-import { TASK_FAMILIES, TaskDifficultySchema, type TaskDifficulty, type TaskFamily, type TaskGenerator, type TaskSplit } from './task-family';
+import {
+  TASK_FAMILIES,
+  TaskDifficultySchema,
+  type TaskDifficulty,
+  type TaskFamily,
+  type TaskGenerator,
+  type TaskSplit,
+} from './task-family';
 
 const GENERATORS: Readonly<Record<TaskFamily, TaskGenerator>> = {
   addition: generateAddition,
@@ -22,7 +36,9 @@ export const TEST_SPLIT_SHARE = 0.2;
  * test never share a problem, whatever the seeds, counts or difficulty knobs of the two calls.
  */
 export function splitOf(family: TaskFamily, question: string): TaskSplit {
-  return hashString(`oreal-ts/task-split:${family}:${question}`) % 1000 < TEST_SPLIT_SHARE * 1000 ? 'test' : 'train';
+  return hashString(`oreal-ts/task-split:${family}:${question}`) % 1000 < TEST_SPLIT_SHARE * 1000
+    ? 'test'
+    : 'train';
 }
 
 /** Options of `generateProblems`. */
@@ -44,13 +60,25 @@ export interface GenerateProblemsOptions {
 export function generateProblems(options: GenerateProblemsOptions): Problem[] {
   const { family, count, seed, split } = options;
   if (!TASK_FAMILIES.includes(family)) {
-    throw new ConfigError('family', `unknown task family ${JSON.stringify(family)}; use one of ${TASK_FAMILIES.join(', ')}`);
+    throw new ConfigError(
+      'family',
+      `unknown task family ${JSON.stringify(family)}; use one of ${TASK_FAMILIES.join(', ')}`,
+    );
   }
-  if (split !== 'train' && split !== 'test') throw new ConfigError('split', `must be "train" or "test" (got ${JSON.stringify(split)})`);
-  if (!Number.isInteger(count) || count < 0) throw new ConfigError('count', `must be a non-negative integer (got ${JSON.stringify(count)})`);
+  if (split !== 'train' && split !== 'test')
+    throw new ConfigError('split', `must be "train" or "test" (got ${JSON.stringify(split)})`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new ConfigError('count', `must be a non-negative integer (got ${JSON.stringify(count)})`);
   const difficulty = parseConfig(TaskDifficultySchema, options.difficulty ?? {}, 'difficulty');
-  if (difficulty.minDigits !== undefined && difficulty.maxDigits !== undefined && difficulty.minDigits > difficulty.maxDigits) {
-    throw new ConfigError('difficulty.minDigits', `is ${difficulty.minDigits}, above maxDigits ${difficulty.maxDigits}; lower minDigits or raise maxDigits`);
+  if (
+    difficulty.minDigits !== undefined &&
+    difficulty.maxDigits !== undefined &&
+    difficulty.minDigits > difficulty.maxDigits
+  ) {
+    throw new ConfigError(
+      'difficulty.minDigits',
+      `is ${difficulty.minDigits}, above maxDigits ${difficulty.maxDigits}; lower minDigits or raise maxDigits`,
+    );
   }
   const generate = GENERATORS[family];
   const rng = new SeededRng(hashString(`oreal-ts/tasks:${family}:${split}:${seed}`));
@@ -61,7 +89,13 @@ export function generateProblems(options: GenerateProblemsOptions): Problem[] {
     const task = generate(rng, difficulty);
     if (!task || seen.has(task.question) || splitOf(family, task.question) !== split) continue;
     seen.add(task.question);
-    out.push({ id: `${family}:${task.question}`, question: task.question, answer: task.answer, solution: task.solution, subject: family });
+    out.push({
+      id: `${family}:${task.question}`,
+      question: task.question,
+      answer: task.answer,
+      solution: task.solution,
+      subject: family,
+    });
   }
   if (out.length < count) {
     throw new InvalidArgumentError(

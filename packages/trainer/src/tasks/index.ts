@@ -1,3 +1,16 @@
 /** Built-in verifiable maths tasks: seeded generators with step-by-step solutions and disjoint splits. */
-export { generateProblems, splitOf, taskAlphabet, TEST_SPLIT_SHARE, type GenerateProblemsOptions } from './generate-problems';
-export { TASK_FAMILIES, TaskDifficultySchema, type TaskDifficulty, type TaskFamily, type TaskSplit, type GeneratedTask } from './task-family';
+export {
+  generateProblems,
+  splitOf,
+  taskAlphabet,
+  TEST_SPLIT_SHARE,
+  type GenerateProblemsOptions,
+} from './generate-problems';
+export {
+  TASK_FAMILIES,
+  TaskDifficultySchema,
+  type TaskDifficulty,
+  type TaskFamily,
+  type TaskSplit,
+  type GeneratedTask,
+} from './task-family';

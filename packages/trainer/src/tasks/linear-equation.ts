@@ -16,7 +16,9 @@ export const generateLinearEquation: TaskGenerator = (rng, difficulty) => {
   if (b === 0) return null;
   let rhs: number;
   if (wantFraction) {
-    rhs = negative ? rng.intBetween(-a * maxCoefficient, a * maxCoefficient) : rng.intBetween(1, a * maxCoefficient);
+    rhs = negative
+      ? rng.intBetween(-a * maxCoefficient, a * maxCoefficient)
+      : rng.intBetween(1, a * maxCoefficient);
     if (rhs % a === 0) return null;
   } else {
     const x = negative ? rng.intBetween(-maxCoefficient, maxCoefficient) : rng.intBetween(0, maxCoefficient);

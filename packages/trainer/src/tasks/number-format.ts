@@ -44,7 +44,11 @@ export function digitsOf(value: number, length: number): number[] {
 }
 
 /** A uniformly random integer with between `minDigits` and `maxDigits` digits (digit count uniform first). */
-export function randomWithDigits(rng: { intBetween(min: number, max: number): number }, minDigits: number, maxDigits: number): number {
+export function randomWithDigits(
+  rng: { intBetween(min: number, max: number): number },
+  minDigits: number,
+  maxDigits: number,
+): number {
   const digits = rng.intBetween(Math.min(minDigits, maxDigits), Math.max(minDigits, maxDigits));
   const low = digits === 1 ? 0 : 10 ** (digits - 1);
   return rng.intBetween(low, 10 ** digits - 1);

@@ -2,7 +2,13 @@ import type { SeededRng } from '@oreal-ts/core';
 import { z } from 'zod';
 
 /** The built-in task families. */
-export const TASK_FAMILIES = ['addition', 'subtraction', 'multiplication', 'linear-equation', 'fraction'] as const;
+export const TASK_FAMILIES = [
+  'addition',
+  'subtraction',
+  'multiplication',
+  'linear-equation',
+  'fraction',
+] as const;
 
 /** One of the built-in task families. */
 export type TaskFamily = (typeof TASK_FAMILIES)[number];
@@ -16,9 +22,19 @@ export type TaskSplit = 'train' | 'test';
  */
 export const TaskDifficultySchema = z.strictObject({
   /** Fewest digits of an operand (addition, subtraction, multiplication's first factor). Default 1. */
-  minDigits: z.number().int().min(1, 'must be ≥ 1').max(12, 'must be ≤ 12 (answers must stay exact integers)').optional(),
+  minDigits: z
+    .number()
+    .int()
+    .min(1, 'must be ≥ 1')
+    .max(12, 'must be ≤ 12 (answers must stay exact integers)')
+    .optional(),
   /** Most digits of an operand. Default 3 (addition, subtraction), 2 (multiplication). */
-  maxDigits: z.number().int().min(1, 'must be ≥ 1').max(12, 'must be ≤ 12 (answers must stay exact integers)').optional(),
+  maxDigits: z
+    .number()
+    .int()
+    .min(1, 'must be ≥ 1')
+    .max(12, 'must be ≤ 12 (answers must stay exact integers)')
+    .optional(),
   /** Carries (addition) or borrows (subtraction): `any`, `none` (no column carries) or `required` (at least one). Default `any`. */
   carries: z.enum(['any', 'none', 'required']).optional(),
   /** Digits of multiplication's second factor. Default 1. */
@@ -32,7 +48,10 @@ export const TaskDifficultySchema = z.strictObject({
   /** Largest denominator of an operand (fraction). Default 9. */
   maxDenominator: z.number().int().min(2, 'must be ≥ 2').max(99, 'must be ≤ 99').optional(),
   /** Operations of fraction problems. Default ['+', '-']. */
-  operations: z.array(z.enum(['+', '-', '*'])).min(1, 'needs at least one of "+", "-", "*"').optional(),
+  operations: z
+    .array(z.enum(['+', '-', '*']))
+    .min(1, 'needs at least one of "+", "-", "*"')
+    .optional(),
 });
 
 /** Difficulty knobs (see `TaskDifficultySchema`). */
