@@ -4,7 +4,8 @@
  * wrong ones — another problem's answer boxed, a response without any answer, a wrong number, and a
  * truncated reference solution. Target from issue 8: ≤ 10 s on the 2-core dev machine.
  * Run: `npx nx run math500-bench:bench` (or `npm run bench` in apps/math500-bench).
- * Env: BENCH_VERIFIER_THREADS (default 2; 0 = in-process verifier).
+ * Env: BENCH_VERIFIER_THREADS (default 0 = in-process verifier, as the grade is CPU-bound on 2 cores;
+ * n > 0 = the worker pool, which needs math-verifier's built worker).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ it.skipIf(!hasMath500)(`grades 500 × 16 responses (${NO_DATA_REASON})`, async (
     }
   });
   await writeFile(responses, lines.join('\n') + '\n');
-  const threads = Number(process.env.BENCH_VERIFIER_THREADS ?? 2);
+  const threads = Number(process.env.BENCH_VERIFIER_THREADS ?? 0);
 
   const started = performance.now();
   const verification = await createVerification({ threads, timeoutMs: 5000 });

@@ -27,7 +27,10 @@ export interface BenchmarkSummary {
   readonly majorityAtK: { k: number; value: number }[];
   /** pass@1 by subject × level. */
   readonly table: SubjectLevelTable;
-  /** Fraction of samples with no extractable final answer (verdict `no-answer`, or no predicted answer). */
+  /**
+   * Fraction of samples that finished (not truncated) yet have no extractable final answer — a
+   * formatting failure. Disjoint from `truncationRate`: truncated samples count there only.
+   */
   readonly extractionFailureRate: number;
   /** Fraction of samples that hit the token limit (finish reason `length`). */
   readonly truncationRate: number;
@@ -89,7 +92,7 @@ export async function summarize(records: readonly ResultRecord[], options: Summa
     passAtK: passAtKCurve(tallies),
     majorityAtK: await majorityAtKCurve(votes, options.equivalence),
     table: subjectLevelTable(tallies),
-    extractionFailureRate: total ? records.filter((r) => r.reason === 'no-answer' || r.predicted === null).length / total : 0,
+    extractionFailureRate: total ? records.filter((r) => r.finish_reason !== 'length' && (r.reason === 'no-answer' || r.predicted === null)).length / total : 0,
     truncationRate: total ? records.filter((r) => r.finish_reason === 'length').length / total : 0,
     meanResponseChars: total ? records.reduce((s, r) => s + r.response_chars, 0) / total : 0,
     meanResponseTokens: withTokens.length ? withTokens.reduce((s, r) => s + (r.response_tokens as number), 0) / withTokens.length : null,

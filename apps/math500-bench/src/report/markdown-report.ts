@@ -66,7 +66,7 @@ export function markdownReport(summary: BenchmarkSummary, settings: RunSettings,
   );
   lines.push('## Responses', '', '| quantity | value |', '| --- | ---: |');
   lines.push(`| graded samples | ${summary.samples} |`);
-  lines.push(`| extraction failures (no final answer) | ${percent(summary.extractionFailureRate)}% |`);
+  lines.push(`| extraction failures (finished, no final answer) | ${percent(summary.extractionFailureRate)}% |`);
   lines.push(`| truncated (hit max tokens) | ${percent(summary.truncationRate)}% |`);
   lines.push(`| mean response length | ${summary.meanResponseChars.toFixed(0)} chars${summary.meanResponseTokens === null ? '' : `, ${summary.meanResponseTokens.toFixed(1)} tokens`} |`);
   lines.push('');
