@@ -169,6 +169,7 @@ describe('token reward model + OREAL objective on the real transformer', () => {
       const before = tf.memory().numTensors;
       for (let i = 0; i < 50; i++) await step();
       expect(tf.memory().numTensors).toBe(before);
+      expect(policy.step).toBe(51); // every step was a real optimiser update
     } finally {
       rewardModel.dispose();
       reference.dispose();
