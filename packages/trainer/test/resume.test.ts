@@ -31,7 +31,7 @@ const config: TrainerConfigInput = {
 };
 
 /** Fresh components, as a new process would build them. */
-function build(runDir: string, overrides: { onStep?: (step: number) => void } = {}) {
+function build(runDir: string, overrides: { onStep?: (step: number) => void; seed?: number } = {}) {
   const tokenizer = createLetterTokenizer();
   const policy = createFileTabularPolicy({
     vocabSize: tokenizer.vocabSize,
@@ -50,7 +50,7 @@ function build(runDir: string, overrides: { onStep?: (step: number) => void } = 
     tokenizer,
     problems: letterProblems(10),
     evalProblems: letterProblems(4),
-    config,
+    config: { ...config, seed: overrides.seed ?? config.seed },
     runDir,
     hooks: { onStep: (m) => overrides.onStep?.(m.step) },
   });
@@ -70,6 +70,20 @@ async function tempDir(): Promise<string> {
   dirs.push(dir);
   return dir;
 }
+
+describe('determinism', () => {
+  it('the same seed gives the same metrics and weights; another seed does not', async () => {
+    const runs = [];
+    for (const seed of [11, 11, 12]) {
+      const runDir = await tempDir();
+      const { trainer, policy } = build(runDir, { seed });
+      await trainer.run();
+      runs.push({ metrics: await metricsWithoutTiming(runDir), logits: policy.logits() });
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]?.metrics).not.toEqual(runs[0]?.metrics);
+  });
+});
 
 describe('exact resume', () => {
   it('6 steps straight = 3 steps, stop (abort), resume in fresh objects, 3 more: same metrics and weights', async () => {
