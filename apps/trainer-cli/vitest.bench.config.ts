@@ -1,0 +1,3 @@
+import { benchConfig } from '../../vitest.shared';
+
+export default benchConfig();
