@@ -71,6 +71,9 @@ export const GradeFlagsSchema = CommonFlagsSchema.extend({
   concurrency: positiveInt('--concurrency').default(64),
 });
 
+/** Rows a local checkpoint decodes together (problems × samples per sampler call). */
+const LOCAL_BATCH_ROWS = 16;
+
 function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 }
@@ -150,7 +153,7 @@ export function buildProgram(env: CliEnvironment = {}): Command {
           ...(env.fetch ? { fetch: env.fetch } : {}),
         });
       } else {
-        const local = await createCheckpointSampler({ dir: flags.checkpoint as string, prompt: template.render, batchSize: Math.min(64, flags.n) });
+        const local = await createCheckpointSampler({ dir: flags.checkpoint as string, prompt: template.render, batchSize: LOCAL_BATCH_ROWS });
         sampler = local.sampler;
         closeSampler = () => local.close();
       }
@@ -182,7 +185,8 @@ export function buildProgram(env: CliEnvironment = {}): Command {
           ...(template.stop.length > 0 && (!endpoint || flags.api === 'completions') ? { stop: [...template.stop] } : {}),
         },
         concurrency: endpoint ? flags.concurrency : 1,
-        samplesPerCall: endpoint ? 1 : flags.n,
+        samplesPerCall: endpoint ? 1 : Math.min(flags.n, LOCAL_BATCH_ROWS),
+        problemsPerCall: endpoint ? 1 : Math.max(1, Math.floor(LOCAL_BATCH_ROWS / flags.n)),
         resume: flags.resume,
         log,
         ...(env.signal ? { signal: env.signal } : {}),

@@ -132,7 +132,7 @@ describe('runBenchmark', () => {
     expect(final.summary.passAt1.value).toBeCloseTo(0.5, 12);
   });
 
-  it('records failed rollouts as failures, not results, and batches samples per call when asked', async () => {
+  it('records failed rollouts as failures, not results; batches problems and samples per call when asked', async () => {
     const outDir = await temporaryDir();
     const inner = createFakeSampler(respond);
     const erroring: Sampler = {
@@ -143,11 +143,23 @@ describe('runBenchmark', () => {
         return groups.map((g) => ({ ...g, rollouts: g.rollouts.map((r, i) => (i === 1 ? { ...r, finishReason: 'error' as const, error: 'boom' } : r)) }));
       },
     };
-    const result = await runBenchmark(options(outDir, erroring, { samplesPerCall: 4 }));
+    const result = await runBenchmark(options(outDir, erroring, { samplesPerCall: 4, problemsPerCall: 3 }));
     expect(result.failed).toBe(6);
     expect(result.graded).toBe(18);
-    expect(inner.calls).toHaveLength(6);
+    expect(inner.calls.map((c) => (c.args[0] as Problem[]).map((p) => p.id))).toEqual([
+      problems.slice(0, 3).map((p) => p.id),
+      problems.slice(3, 6).map((p) => p.id),
+    ]);
+    expect(inner.calls.every((c) => (c.args[1] as { n: number }).n === 4)).toBe(true);
     expect(result.summary.complete).toBe(false);
     expect(await readFile(result.files.report, 'utf8')).toMatch(/Incomplete run/);
+    // resuming asks only for the failed sample 1 of every problem, six problems in two calls
+    const resumed = await runBenchmark(options(outDir, inner, { samplesPerCall: 4, problemsPerCall: 3, resume: true }));
+    expect(resumed.graded).toBe(6);
+    expect(inner.calls.slice(2).map((c) => [(c.args[0] as Problem[]).length, (c.args[1] as { n: number }).n])).toEqual([
+      [3, 1],
+      [3, 1],
+    ]);
+    expect(resumed.summary.complete).toBe(true);
   });
 });

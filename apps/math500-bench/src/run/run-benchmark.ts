@@ -38,6 +38,11 @@ export interface RunBenchmarkOptions {
    * HTTP samplers issue one request per sample anyway. Local samplers batch better with K.
    */
   readonly samplesPerCall?: number;
+  /**
+   * Problems per sampler call, among consecutive problems that miss the same sample indices. Default 1.
+   * Local samplers decode all rows of a call as one batch, so more problems per call is faster there.
+   */
+  readonly problemsPerCall?: number;
   /** Continue the run in `outDir`, skipping every (unique_id, sample) already in results.jsonl. */
   readonly resume?: boolean;
   /** Aborting stops the run at once, as a kill would: nothing more is written, no summary. */
@@ -58,14 +63,16 @@ export interface RunBenchmarkResult {
   readonly failed: number;
 }
 
+/** One sampler call: these problems, these sample indices of each. */
 interface WorkUnit {
-  readonly problem: Problem;
+  readonly problems: Problem[];
   readonly samples: readonly number[];
 }
 
 /**
- * Seed of one sampler call: a hash of the run seed, the problem id and the first sample index, so a
- * resumed run draws the same samples as an uninterrupted one would (where the backend honours seeds).
+ * Seed of one sampler call: a hash of the run seed, the (first) problem id and the first sample index,
+ * so a resumed run draws the same samples as an uninterrupted one would where the backend honours
+ * seeds and calls hold one problem (with several problems per call, rows also depend on the grouping).
  */
 export function callSeed(seed: number | null, problemId: string, firstSample: number): number | undefined {
   return seed === null ? undefined : hashString(`${seed}/${problemId}/${firstSample}`);
@@ -141,6 +148,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
   await writeJsonAtomic(files.settings, settings);
 
   const samplesPerCall = Math.max(1, options.samplesPerCall ?? 1);
+  const problemsPerCall = Math.max(1, options.problemsPerCall ?? 1);
   const units: WorkUnit[] = [];
   let skipped = 0;
   for (const problem of options.problems) {
@@ -149,9 +157,14 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
       if (loaded.done.has(resultKey(problem.id, sample))) skipped++;
       else missing.push(sample);
     }
-    for (let i = 0; i < missing.length; i += samplesPerCall) units.push({ problem, samples: missing.slice(i, i + samplesPerCall) });
+    for (let i = 0; i < missing.length; i += samplesPerCall) {
+      const samples = missing.slice(i, i + samplesPerCall);
+      const last = units[units.length - 1];
+      if (last && last.problems.length < problemsPerCall && last.samples.join() === samples.join()) last.problems.push(problem);
+      else units.push({ problems: [problem], samples });
+    }
   }
-  const todo = units.reduce((s, u) => s + u.samples.length, 0);
+  const todo = units.reduce((s, u) => s + u.samples.length * u.problems.length, 0);
   if (skipped > 0) log(`resume: ${skipped} samples already graded, ${todo} to go`);
 
   const writer = await ResultsWriter.open(files.results, { truncate: !options.resume });
@@ -161,35 +174,39 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
   let next = 0;
   let lastLog = Date.now();
   const runUnit = async (unit: WorkUnit): Promise<void> => {
-    let rollouts: readonly Rollout[];
+    const first = unit.problems[0] as Problem;
+    let groups: readonly { rollouts: readonly Rollout[] }[];
     try {
-      const groups = await options.sampler.sample([unit.problem], {
+      groups = await options.sampler.sample(unit.problems, {
         ...options.sampling,
         n: unit.samples.length,
-        ...(settings.seed === null ? {} : { seed: callSeed(settings.seed, unit.problem.id, unit.samples[0] as number) }),
+        ...(settings.seed === null ? {} : { seed: callSeed(settings.seed, first.id, unit.samples[0] as number) }),
       });
-      rollouts = groups[0]?.rollouts ?? [];
     } catch (error) {
       if (signal?.aborted) throw abortError(signal);
-      failed += unit.samples.length;
-      log(`warning: sampling ${unit.problem.id} failed: ${(error as Error).message}`);
+      failed += unit.samples.length * unit.problems.length;
+      log(`warning: sampling ${unit.problems.map((p) => p.id).join(', ')} failed: ${(error as Error).message}`);
       return;
     }
-    for (let i = 0; i < unit.samples.length; i++) {
-      if (signal?.aborted) throw abortError(signal);
-      const sample = unit.samples[i] as number;
-      const rollout = rollouts[i];
-      if (!rollout || rollout.finishReason === 'error') {
-        failed++;
-        log(`warning: ${unit.problem.id} sample ${sample} failed: ${rollout?.error ?? 'the sampler returned no rollout'}`);
-        continue;
+    for (let j = 0; j < unit.problems.length; j++) {
+      const problem = unit.problems[j] as Problem;
+      const rollouts = groups[j]?.rollouts ?? [];
+      for (let i = 0; i < unit.samples.length; i++) {
+        if (signal?.aborted) throw abortError(signal);
+        const sample = unit.samples[i] as number;
+        const rollout = rollouts[i];
+        if (!rollout || rollout.finishReason === 'error') {
+          failed++;
+          log(`warning: ${problem.id} sample ${sample} failed: ${rollout?.error ?? 'the sampler returned no rollout'}`);
+          continue;
+        }
+        const verdict = await options.verifier.verify(problem, { text: rollout.text, finishReason: rollout.finishReason });
+        if (signal?.aborted) throw abortError(signal);
+        const record = toResultRecord(problem, sample, settings.model, rollout, verdict);
+        await writer.write(record);
+        fresh.push(record);
+        if (record.correct) correct++;
       }
-      const verdict = await options.verifier.verify(unit.problem, { text: rollout.text, finishReason: rollout.finishReason });
-      if (signal?.aborted) throw abortError(signal);
-      const record = toResultRecord(unit.problem, sample, settings.model, rollout, verdict);
-      await writer.write(record);
-      fresh.push(record);
-      if (record.correct) correct++;
     }
     if (Date.now() - lastLog > 5000 || fresh.length + failed === todo) {
       lastLog = Date.now();
