@@ -14,7 +14,6 @@ import type { Problem } from '@oreal-ts/core';
 import { compareAnswers, createMathVerifier } from '../src/index';
 import { clearParseCache } from '../src/compare-scalars';
 import { CASES } from '../test/cases';
-// @ts-expect-error -- plain .mjs helper without types
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -118,6 +118,10 @@ function compareParsed(a: Parsed, b: Parsed, options: NumericOptions): LeafCompa
       if (finiteA !== finiteB) return NOT_EQUAL;
       return { equal: false, rank: 0, undecided: 'values too large to compare' };
     }
+    // Plain rational arithmetic that exact evaluation refused (over the size caps): floats would
+    // underflow or round (10^{-99999} would "equal" 0), so do not decide.
+    const plain = (p: Parsed): boolean => !p.facts.symbolic && !p.facts.hasImaginary;
+    if (plain(a) && plain(b) && (a.exact === null || b.exact === null)) return { equal: false, rank: 0, undecided: 'number too large for exact arithmetic' };
     return close(va, vb, options.relativeTolerance, !(a.exact && b.exact)) ? { equal: true, rank } : NOT_EQUAL;
   }
   let valid = 0;

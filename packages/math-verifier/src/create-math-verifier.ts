@@ -1,4 +1,5 @@
-import { responseFinishReason, responseText, type Problem, type Verdict, type Verifier, type VerifierResponse } from '@oreal-ts/core';
+// Types only from core: the worker bundle must not need @oreal-ts/core at run time.
+import type { FinishReason, Problem, Verdict, Verifier, VerifierResponse } from '@oreal-ts/core';
 import { compareAnswers, type AnswerComparison, type CompareOptions } from './compare-answers';
 import type { SymbolicBackend } from './compare-scalars';
 import { loadComputeEngine } from './compute-engine';
@@ -130,6 +131,14 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
       return (await explain(problem, response)).verdict;
     },
   };
+}
+
+function responseText(response: string | VerifierResponse): string {
+  return typeof response === 'string' ? response : String(response?.text ?? '');
+}
+
+function responseFinishReason(response: string | VerifierResponse): FinishReason | undefined {
+  return typeof response === 'string' ? undefined : response?.finishReason;
 }
 
 function safeNormalize(text: string): string {

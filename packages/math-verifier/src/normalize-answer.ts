@@ -125,7 +125,7 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   text = text.replace(/\\dots|\\ldots|\\cdots/g, '\\dots');
   text = expandShorthands(text);
   // Spaces: keep one only where removing it would glue a command to a following letter.
-  text = text.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])/g, '$1\u0001').replace(/\s+/g, '').replace(/\u0001/g, ' ');
+  text = text.replace(/(\\[a-zA-Z]+)\s+(?=[a-zA-Z])|\s+/g, (_match, command: string | undefined) => (command === undefined ? '' : `${command} `));
   // `x\in[-2,7]` → `[-2,7]`.
   text = text.replace(/^[a-zA-Z]\\in(?![a-zA-Z])/, '');
   text = text.replace(/\.+$/, '').replace(/^\\\(|\\\)$/g, '');

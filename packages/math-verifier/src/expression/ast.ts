@@ -21,6 +21,8 @@ export interface ExpressionFacts {
   /** Contains functions, radicals, π or non-integer powers (not plain rational arithmetic). */
   readonly symbolic: boolean;
   readonly hasInfinity: boolean;
+  /** Contains the imaginary unit `i` (no exact evaluation then). */
+  readonly hasImaginary: boolean;
 }
 
 /** Collect variables and flags of an expression. */
@@ -28,6 +30,7 @@ export function expressionFacts(expression: Expression): ExpressionFacts {
   const variables = new Set<string>();
   let symbolic = false;
   let hasInfinity = false;
+  let hasImaginary = false;
   const visit = (node: Expression): void => {
     switch (node.type) {
       case 'number':
@@ -37,7 +40,8 @@ export function expressionFacts(expression: Expression): ExpressionFacts {
         return;
       case 'constant':
         if (node.name === 'infinity') hasInfinity = true;
-        else if (node.name !== 'i') symbolic = true;
+        else if (node.name === 'i') hasImaginary = true;
+        else symbolic = true;
         return;
       case 'add':
         node.terms.forEach(visit);
@@ -53,7 +57,10 @@ export function expressionFacts(expression: Expression): ExpressionFacts {
         visit(node.denominator);
         return;
       case 'power':
-        if (node.exponent.type !== 'number' || node.exponent.value.d !== 1n) symbolic = true;
+        {
+          const exponent = node.exponent.type === 'negate' ? node.exponent.argument : node.exponent;
+          if (exponent.type !== 'number' || exponent.value.d !== 1n) symbolic = true;
+        }
         visit(node.base);
         visit(node.exponent);
         return;
@@ -64,5 +71,5 @@ export function expressionFacts(expression: Expression): ExpressionFacts {
     }
   };
   visit(expression);
-  return { variables, symbolic, hasInfinity };
+  return { variables, symbolic, hasInfinity, hasImaginary };
 }

@@ -7,6 +7,7 @@ import type { Problem, Verdict, Verifier, VerifierResponse } from '@oreal-ts/cor
 import { ConfigError, responseText } from '@oreal-ts/core';
 import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { extractAnswer } from '../extract-answer';
 import type { MathVerifierOptions } from '../create-math-verifier';
@@ -19,6 +20,11 @@ export interface VerifierPoolOptions {
   readonly threads?: number;
   /** Hard time limit per pair, measured from when a worker takes the pair (ms). Default 2000. */
   readonly timeoutMs?: number;
+  /**
+   * Extra time allowed for a worker to start (spawn + module load) before it takes a pair, e.g.
+   * after a timed-out worker was replaced. Default 10000.
+   */
+  readonly startupAllowanceMs?: number;
   /** Options of the verifier inside each worker. */
   readonly verifier?: MathVerifierOptions;
   /** Worker script override (path or file URL); by default resolved next to this module. */
@@ -39,6 +45,7 @@ export interface VerifierPool extends Verifier {
 export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierPool {
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
   const timeoutMs = options.timeoutMs ?? 2000;
+  const startupAllowanceMs = options.startupAllowanceMs ?? 10_000;
   if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('pool.threads', `must be a positive integer (got ${threads})`);
   if (!(timeoutMs > 0)) throw new ConfigError('pool.timeoutMs', `must be positive (got ${timeoutMs})`);
   const filename =
@@ -68,7 +75,7 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
   }
 
   function failure(problem: Problem, response: string | VerifierResponse, reason: 'timeout' | 'error', detail: string): Verdict {
-    let predicted: string | null = null;
+    let predicted: string | null;
     try {
       predicted = extractAnswer(responseText(response)).answer;
     } catch {
@@ -84,20 +91,32 @@ export function createVerifierPool(options: VerifierPoolOptions = {}): VerifierP
       if (closed) return failure(problem, response, 'error', 'verifier pool is closed');
       await acquire();
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const channel = new MessageChannel();
+      let started = false;
+      // Until the worker says it has started, only the start-up allowance runs.
+      let timer = setTimeout(() => controller.abort(), startupAllowanceMs + timeoutMs);
+      channel.port1.once('message', () => {
+        started = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(), timeoutMs);
+      });
       try {
         const task: VerifyTask = {
           problem: { id: problem.id, question: problem.question, answer: problem.answer },
           response: typeof response === 'string' ? response : { text: response.text, ...(response.finishReason ? { finishReason: response.finishReason } : {}) },
           options: verifierOptions,
           optionsKey,
+          startedPort: channel.port2,
         };
-        return await piscina.run(task, { signal: controller.signal });
+        return await piscina.run(task, { signal: controller.signal, transferList: [channel.port2] });
       } catch (error) {
-        if (controller.signal.aborted) return failure(problem, response, 'timeout', `comparison exceeded ${timeoutMs} ms; its worker was replaced`);
+        if (controller.signal.aborted) {
+          return failure(problem, response, 'timeout', started ? `comparison exceeded ${timeoutMs} ms; its worker was replaced` : `no worker started within ${startupAllowanceMs + timeoutMs} ms`);
+        }
         return failure(problem, response, 'error', `worker failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         clearTimeout(timer);
+        channel.port1.close();
         release();
       }
     },

@@ -10,8 +10,9 @@ let bundledFromSource: string | undefined;
 /**
  * Where the worker script is. Built package: `worker.js` beside this module (`dist/pool/`). From
  * source (this module is a `.ts` file, e.g. under vitest): `$OREAL_MATH_VERIFIER_WORKER` if set,
- * else the package's `dist/pool/worker.js` if built, else a one-off esbuild bundle of
- * `src/pool/worker.ts` in the temp directory (esbuild ships with the workspace's tsup).
+ * else a one-off esbuild bundle of `src/pool/worker.ts` in the temp directory (esbuild ships with
+ * the workspace's tsup; the bundle is always as fresh as the source), else the package's built
+ * `dist/pool/worker.js`.
  */
 export function resolveWorkerFile(moduleUrl: string): string {
   const fromEnvironment = process.env['OREAL_MATH_VERIFIER_WORKER'];
@@ -23,7 +24,6 @@ export function resolveWorkerFile(moduleUrl: string): string {
   }
   if (fromEnvironment) return fromEnvironment;
   const dist = fileURLToPath(new URL('../../dist/pool/worker.js', moduleUrl));
-  if (existsSync(dist)) return dist;
   if (bundledFromSource && existsSync(bundledFromSource)) return bundledFromSource;
   const source = fileURLToPath(new URL('./worker.ts', moduleUrl));
   const directory = join(tmpdir(), `oreal-math-verifier-${process.pid}`);
@@ -46,6 +46,7 @@ export function resolveWorkerFile(moduleUrl: string): string {
       logLevel: 'silent',
     });
   } catch (error) {
+    if (existsSync(dist)) return dist;
     throw new ConfigError(
       'pool.workerFile',
       `running from source and dist/pool/worker.js is not built; bundling ${source} failed (${error instanceof Error ? error.message : String(error)}). Run \`npx tsup\` in packages/math-verifier, or pass workerFile`,

@@ -2,6 +2,7 @@
  * Worker-thread entry of the verifier pool: runs the pure verifier on one task. Loaded by piscina
  * from the built `dist/pool/worker.js` (or a bundle of this file when running from source).
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { Problem, Verdict, VerifierResponse } from '@oreal-ts/core';
 import { createMathVerifier, type MathVerifier, type MathVerifierOptions } from '../create-math-verifier';
 
@@ -12,12 +13,16 @@ export interface VerifyTask {
   readonly options: MathVerifierOptions;
   /** JSON of `options`, the cache key of the worker's verifier. */
   readonly optionsKey: string;
+  /** Told `'started'` as soon as the worker takes the task, so the time limit excludes worker start-up. */
+  readonly startedPort?: MessagePort;
 }
 
 const verifiers = new Map<string, MathVerifier>();
 
 /** Verify one pair inside the worker. */
 export default async function verifyTask(task: VerifyTask): Promise<Verdict> {
+  task.startedPort?.postMessage('started');
+  task.startedPort?.close();
   let verifier = verifiers.get(task.optionsKey);
   if (!verifier) {
     verifier = createMathVerifier(task.options);
