@@ -107,6 +107,28 @@ describe('exact resume', () => {
     expect(expected.filter((line) => (line as { type: string }).type === 'step')).toHaveLength(6);
     expect(await metricsWithoutTiming(splitDir)).toEqual(expected);
     expect(second.policy.logits()).toEqual(straight.policy.logits());
+    // trajectory dumps carry the selected rows' advantages and token weights (ω from the reward model)
+    const dump = (await readFile(join(straightDir, 'trajectories', 'step-000002.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            selected: boolean;
+            advantage: number | null;
+            tokenWeights: number[] | null;
+            response: string;
+          },
+      );
+    const selected = dump.filter((row) => row.selected);
+    expect(selected.length).toBeGreaterThan(0);
+    for (const row of selected) {
+      expect(row.advantage).toEqual(expect.any(Number));
+      expect(row.tokenWeights?.every((w) => w === 1)).toBe(true);
+    }
+    expect(
+      dump.filter((row) => !row.selected).every((row) => row.advantage === null && row.tokenWeights === null),
+    ).toBe(true);
     // the run must actually have trained, or the comparison proves nothing
     expect(straight.policy.logits().some((v) => v !== 0)).toBe(true);
   });

@@ -298,6 +298,38 @@ describe('the RL step', () => {
   });
 });
 
+describe('saveCheckpoint during a step (a signal handler)', () => {
+  it('waits for the step to finish, so the checkpoint is consistent', async () => {
+    const setup = recordedSetup([]);
+    const slow: Sampler = {
+      ...setup.sampler,
+      sample: async (problems, options) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return setup.sampler.sample(problems, options);
+      },
+    };
+    const runDir = await tempDir();
+    const trainer = createTrainer({
+      ...setup,
+      sampler: slow,
+      problems: letterProblems(4),
+      config: baseConfig,
+      runDir,
+    });
+    const stepping = trainer.step();
+    const saving = trainer.saveCheckpoint('signal');
+    await stepping;
+    const path = await saving;
+    expect(path.endsWith('step-000001')).toBe(true);
+    const state = JSON.parse(await readFile(join(path, 'trainer-state.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(state).toMatchObject({ step: 1, reason: 'signal', metricsLines: 1 });
+    expect(await readFile(join(path, 'metrics.jsonl'), 'utf8')).toMatch(/"step":1/);
+  });
+});
+
 describe('createTrainer validation', () => {
   const valid = (): CreateTrainerOptions => {
     const setup = recordedSetup([]);
