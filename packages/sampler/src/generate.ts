@@ -8,6 +8,8 @@ export interface GenerationRequest {
   readonly promptIds: readonly number[];
   /** The row's random stream (unused when greedy). Give each row its own for batch-size-independent results. */
   readonly rng: RandomSource;
+  /** This row's settings; default: the settings passed with the batch. */
+  readonly settings?: GenerationSettings;
 }
 
 /** How to generate: token sampling settings plus the token budget and the stops. */
@@ -52,7 +54,6 @@ interface RowState {
   done: boolean;
   finishReason: 'stop' | 'length';
   text: string | undefined;
-  checkedLength: number;
   readonly topLogProbs: TokenLogProb[][];
   stopString?: string;
   stopTokenId?: number;
@@ -87,11 +88,30 @@ export function assertPromptFits(policy: Pick<Policy, 'maxSequenceLength'>, prom
   }
 }
 
+/** Per-row constants derived from a row's settings. */
+interface RowPlan {
+  readonly settings: GenerationSettings;
+  readonly stopTokens: ReadonlySet<number>;
+  /** Tokens decoded to look for a stop string: enough to cover the longest stop string. */
+  readonly stopWindow: number;
+  readonly topCount: number;
+}
+
+function planFor(settings: GenerationSettings): RowPlan {
+  const longestStop = settings.stop.reduce((m, stop) => Math.max(m, stop.length), 0);
+  return { settings, stopTokens: new Set(settings.stopTokenIds), stopWindow: longestStop + 8, topCount: settings.topLogProbs ?? 0 };
+}
+
 /**
  * Generate one batch with a single decoding session: the policy left-pads the prompts and keeps a
- * KV cache; `prefill()` once, then one `step()` per new token. Rows that finished are fed
- * `fillTokenId` (pad, else EOS, else 0) and ignored; decoding stops as soon as every row is done.
- * The session is disposed on every path.
+ * KV cache; `prefill()` once, then one `step()` per new token. Each row uses its request's
+ * `settings` when given, else `settings` (so requests with different sampling settings can share a
+ * batch). Rows that finished are fed `fillTokenId` (pad, else EOS, else 0) and ignored; decoding
+ * stops as soon as every row is done. The session is disposed on every path.
+ *
+ * Stop strings are looked for in the decoded last `longest stop + 8` tokens after each token
+ * (O(1) per step instead of re-decoding the whole response); on a hit the full text is decoded
+ * once and cut after the earliest stop string.
  */
 export async function generateBatch(
   policy: Policy,
@@ -100,50 +120,51 @@ export async function generateBatch(
   settings: GenerationSettings,
 ): Promise<GeneratedSequence[]> {
   if (requests.length === 0) return [];
-  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, settings.maxNewTokens, `requests[${row}].promptIds`));
-  const stopTokens = new Set(settings.stopTokenIds);
+  const plans = new Map<GenerationSettings, RowPlan>();
+  const rowPlans = requests.map((request, row) => {
+    const rowSettings = request.settings ?? settings;
+    assertPromptFits(policy, request.promptIds.length, rowSettings.maxNewTokens, `requests[${row}].promptIds`);
+    let plan = plans.get(rowSettings);
+    if (!plan) plans.set(rowSettings, (plan = planFor(rowSettings)));
+    return plan;
+  });
+  const maxNewTokens = Math.max(...rowPlans.map((plan) => plan.settings.maxNewTokens));
   const fillTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
-  const rows: RowState[] = requests.map(() => ({
-    tokenIds: [],
-    logProbs: [],
-    done: false,
-    finishReason: 'length',
-    text: undefined,
-    checkedLength: 0,
-    topLogProbs: [],
-  }));
-  const topCount = settings.topLogProbs ?? 0;
+  const rows: RowState[] = requests.map(() => ({ tokenIds: [], logProbs: [], done: false, finishReason: 'length', text: undefined, topLogProbs: [] }));
   const session = await policy.startDecoding(requests.map((r) => r.promptIds));
   try {
     let logits = await session.prefill(); // B × [V]
-    for (let t = 0; t < settings.maxNewTokens; t++) {
+    for (let t = 0; t < maxNewTokens; t++) {
       const next: number[] = new Array<number>(rows.length).fill(fillTokenId);
       rows.forEach((row, r) => {
         if (row.done) return;
+        const plan = rowPlans[r] as RowPlan;
         const rowLogits = logits[r];
         if (!rowLogits) throw new InvalidArgumentError('policy', `decoding session returned ${logits.length} logit rows for a batch of ${rows.length}`);
-        const { tokenId, logProb } = sampleToken(rowLogits, settings, (requests[r] as GenerationRequest).rng);
+        const { tokenId, logProb } = sampleToken(rowLogits, plan.settings, (requests[r] as GenerationRequest).rng);
         row.tokenIds.push(tokenId);
         row.logProbs.push(logProb);
-        if (topCount > 0) row.topLogProbs.push(topTokens(rowLogits, topCount));
+        if (plan.topCount > 0) row.topLogProbs.push(topTokens(rowLogits, plan.topCount));
         next[r] = tokenId;
-        if (stopTokens.has(tokenId)) {
+        if (plan.stopTokens.has(tokenId)) {
           row.done = true;
           row.finishReason = 'stop';
           row.stopTokenId = tokenId;
-        } else if (settings.stop.length > 0) {
-          const text = tokenizer.decode(row.tokenIds, { skipSpecialTokens: true });
-          // Re-scan a few characters before the previous end: multi-byte tokens can rewrite the tail.
-          const match = findStopString(text, settings.stop, Math.max(0, row.checkedLength - 4));
-          row.checkedLength = text.length;
-          if (match) {
-            row.done = true;
-            row.finishReason = 'stop';
-            row.stopString = match.stop;
-            row.text = text.slice(0, match.end);
+        } else if (plan.settings.stop.length > 0) {
+          // Any stop string in the tail is new: an earlier one would have ended the row already.
+          const tail = tokenizer.decode(row.tokenIds.slice(-plan.stopWindow), { skipSpecialTokens: true });
+          if (findStopString(tail, plan.settings.stop)) {
+            const text = tokenizer.decode(row.tokenIds, { skipSpecialTokens: true });
+            const match = findStopString(text, plan.settings.stop);
+            if (match) {
+              row.done = true;
+              row.finishReason = 'stop';
+              row.stopString = match.stop;
+              row.text = text.slice(0, match.end);
+            }
           }
         }
-        if (!row.done && row.tokenIds.length >= settings.maxNewTokens) row.done = true;
+        if (!row.done && row.tokenIds.length >= plan.settings.maxNewTokens) row.done = true;
       });
       if (rows.every((row) => row.done)) break;
       logits = await session.step(next);
@@ -151,14 +172,14 @@ export async function generateBatch(
   } finally {
     session.dispose();
   }
-  return rows.map((row) => ({
+  return rows.map((row, r) => ({
     tokenIds: row.tokenIds,
     logProbs: row.logProbs,
     text: row.text ?? tokenizer.decode(row.tokenIds, { skipSpecialTokens: true }),
     finishReason: row.finishReason,
     ...(row.stopString === undefined ? {} : { stopString: row.stopString }),
     ...(row.stopTokenId === undefined ? {} : { stopTokenId: row.stopTokenId }),
-    ...(topCount > 0 ? { topLogProbs: row.topLogProbs } : {}),
+    ...((rowPlans[r] as RowPlan).topCount > 0 ? { topLogProbs: row.topLogProbs } : {}),
   }));
 }
 
@@ -171,7 +192,7 @@ export async function generateSequences(
   batchSize: number,
 ): Promise<GeneratedSequence[]> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${batchSize}`);
-  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, settings.maxNewTokens, `requests[${row}].promptIds`));
+  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, (request.settings ?? settings).maxNewTokens, `requests[${row}].promptIds`));
   const out: GeneratedSequence[] = [];
   for (let start = 0; start < requests.length; start += batchSize) {
     out.push(...(await generateBatch(policy, tokenizer, requests.slice(start, start + batchSize), settings)));
