@@ -151,8 +151,13 @@ function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context,
   }
   // Text and multiple-choice answers compare as words.
   if (gold.kind === 'choice' || predicted.kind === 'choice') {
+    // `C`, `(C)`, `\text{(C)}`, and `(C) 12` (a letter followed by the option's content).
     const letter = (node: AnswerNode): string | null =>
-      node.kind === 'choice' ? node.letter : node.kind === 'scalar' && /^[A-E]$/.test(node.text) ? node.text : node.kind === 'text' && /^[A-E]$/.test(node.text) ? node.text : null;
+      node.kind === 'choice'
+        ? node.letter
+        : node.kind === 'scalar' || node.kind === 'text'
+          ? (/^\(?([A-E])\)?$/.exec(node.text)?.[1] ?? /^\(([A-E])\)/.exec(node.text)?.[1] ?? null)
+          : null;
     const a = letter(gold);
     const b = letter(predicted);
     return a !== null && a === b ? { equal: true, rank: 0 } : MISMATCH;
@@ -193,7 +198,7 @@ function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context,
     const last = parseAnswerStructure(equation.sides[equation.sides.length - 1] as string, 1);
     const lhs = equation.sides[0] as string;
     // Only a named unknown on the left (`x = 3`, `AB = 12`, `x = 2 + 1 = 3`) is dropped.
-    if (!/^[a-zA-Z](?:_\{?\w+\}?)?$|^[A-Z]{2,3}$/.test(lhs) && equation.sides.length === 2) return MISMATCH;
+    if (!/^[a-zA-Z](?:_\{?\w+\}?)?(?:\([a-zA-Z]\))?$|^[A-Z]{2,3}$/.test(lhs) && equation.sides.length === 2) return MISMATCH;
     return gold.kind === 'equation' ? compareNodes(last, other, context, topLevel) : compareNodes(other, last, context, topLevel);
   }
   // Intervals, unions and inequalities.
@@ -281,6 +286,7 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
     const p = normalizeAnswerDetailed(predicted);
     if (p.text === '') return { equal: false, reason: 'mismatch', detail: 'empty prediction' };
     if (g.text === p.text && g.percent === p.percent && g.isText === p.isText) return { equal: true, reason: 'string-equal', detail: describe(g, p) };
+    if ((g.isText || p.isText) && words(g.text).length > 1 && words(g.text) === words(p.text)) return { equal: true, reason: 'string-equal', detail: describe(g, p) };
     if (g.text.length > LIMITS.maxAnswerChars || p.text.length > LIMITS.maxAnswerChars) {
       return { equal: false, reason: 'parse-failed', detail: `answer longer than ${LIMITS.maxAnswerChars} characters after normalisation` };
     }

@@ -101,6 +101,9 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   text = text.trim();
   // Whole-answer text: \text{east}, \textbf{(C)}.
   const whole = /^\\(?:text|textbf|textit|textrm|mathrm|mbox|textsf|mathbf)\s*\{([^{}]*)\}\.?$/.exec(text);
+  // `\text{12 cm}`: a number with a unit inside the text command is the number.
+  const numberWithUnit = whole ? /^\s*(-?\d[\d,]*(?:\.\d+)?)\s*[a-zA-Z][a-zA-Z .]*$/.exec(whole[1] ?? '') : null;
+  if (numberWithUnit) return normalizeAnswerDetailed(numberWithUnit[1] ?? '');
   if (whole && /[a-zA-Z]/.test(whole[1] ?? '') && !/\\/.test(whole[1] ?? '')) {
     const words = (whole[1] ?? '').trim().replace(/\s+/g, ' ').replace(/\.$/, '');
     if (/^\(?[A-Za-z]\)?$/.test(words)) return { text: words.replace(/[()]/g, '').toUpperCase(), percent, isText: true };
@@ -121,7 +124,7 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   text = text.replace(/\\neq|\\ne(?![a-zA-Z])|≠/g, '\\ne ');
   text = text.replace(/\\varnothing/g, '\\emptyset').replace(/\\infinity|∞/g, '\\infty').replace(/\\colon/g, ':');
   text = text.replace(/\\(?:times|cdot|ast)(?![a-zA-Z])/g, '*').replace(/×|·/g, '*');
-  text = text.replace(/\\div(?![a-zA-Z])|÷/g, '/').replace(/−/g, '-').replace(/π/g, '\\pi');
+  text = text.replace(/\\div(?![a-zA-Z])|÷/g, '/').replace(/−/g, '-').replace(/π/g, '\\pi').replace(/√(\d+|[a-zA-Z])/g, '\\sqrt{$1}');
   text = text.replace(/\\dots|\\ldots|\\cdots/g, '\\dots');
   text = expandShorthands(text);
   // Spaces: keep one only where removing it would glue a command to a following letter.

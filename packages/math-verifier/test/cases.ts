@@ -305,6 +305,11 @@ const table: Record<string, readonly Row[]> = {
     ['AB=12+12\\sqrt{3}', '12+12\\sqrt3', true],
     ['12', 'AB = 12', true],
     ['12', 'x + 1 = 12', false],
+    ['2x+1', 'f(x) = 2x+1', true],
+    ['2x+1', 'f(x) = 2x-1', false],
+    ['x=\\pm 3', '3, -3', true],
+    ['3, -3', 'x = \\pm 3', true],
+    ['1, 2', 'x = 1 \\text{ or } x = 2', true],
     ['x=5', 'y=5', false],
   ],
   'lists of solutions': [
@@ -406,6 +411,9 @@ const table: Record<string, readonly Row[]> = {
     ['864 \\mbox{ inches}^2', '86.4', false],
     ['90^\\circ', '\\frac{\\pi}{2}', false],
     ['3.25\\text{ dollars}', '3.25', true],
+    ['12', '\\text{12 cm}', true],
+    ['12', '\\text{13 cm}', false],
+    ['\\sqrt{2}', '√2', true],
   ],
   money: [
     ['\\$18.90', '18.90', true],
@@ -440,6 +448,10 @@ const table: Record<string, readonly Row[]> = {
     ['\\text{(B)}', '(D)', false],
     ['\\text{(E)}', 'e', false],
     ['\\text{(C)}', '\\text{(A)}', false],
+    ['\\text{(C)}', '(C) 12', true],
+    ['\\text{(C)}', '(D) 12', false],
+    ['\\text{A,C}', 'A, C', true],
+    ['\\text{A,C}', 'A, D', false],
   ],
   'latex noise': [
     ['\\frac{1}{2}', '$\\frac{1}{2}$', true],
