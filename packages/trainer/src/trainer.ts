@@ -238,8 +238,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     try {
       return await runStep(stepNumber);
     } catch (error) {
-      if (!TrainingDivergedError.is(error)) {
-        // Leave the data cursor and RNG where they were so a retried step draws the same batch.
+      if (!TrainingDivergedError.is(error) && step < stepNumber) {
+        // Failed before the step completed (e.g. the sampler threw): put the data cursor and RNG
+        // back so a retried step draws the same batch. (Errors from hooks come after completion.)
         cursor = new DataCursor(problems.length, config.seed, config.shuffle, cursorBefore);
         rng = SeededRng.fromState(rngBefore);
       }
@@ -269,8 +270,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
         `'${sampler.id}' returned ${groups.length} groups for ${batchProblems.length} problems; a sampler must return one group per problem, in order`,
       );
     }
-    const tokenized = groups.map((group) => ({
-      problem: group.problem,
+    const tokenized = groups.map((group, index) => ({
+      problem: batchProblems[index] as Problem,
       rollouts: group.rollouts.map((rollout) => tokenizeRollout(rollout, tokenizer, config.sampling.stop)),
     }));
     const sampleEnd = performance.now();

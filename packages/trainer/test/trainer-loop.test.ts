@@ -298,6 +298,45 @@ describe('the RL step', () => {
   });
 });
 
+describe('a failing sampler', () => {
+  it('leaves the step undone; a retry draws the same batch with the same seed', async () => {
+    const sampler = createFakeSampler(() => '\\boxed{1}');
+    let failures = 1;
+    const flaky: Sampler = {
+      ...sampler,
+      sample: async (problems, options) => {
+        if (failures-- > 0) throw new Error('server down');
+        return sampler.sample(problems, options);
+      },
+    };
+    const problems = Array.from({ length: 10 }, (_, i) => ({
+      id: `p${i}`,
+      question: String(i),
+      answer: '1',
+    }));
+    const runDirs = [await tempDir(), await tempDir()];
+    const make = (s: Sampler) =>
+      createTrainer({
+        policy: createTabularPolicy({ vocabSize: 128 }),
+        sampler: s,
+        verifier: createFakeVerifier(),
+        objective: createFakeObjective(),
+        tokenizer: createFakeTokenizer(),
+        problems,
+        config: { ...baseConfig, batchProblems: 3 },
+        runDir: runDirs.pop() as string,
+      });
+    const trainer = make(flaky);
+    await expect(trainer.step()).rejects.toThrow('server down');
+    expect(trainer.state.step).toBe(0);
+    expect(trainer.state.cursor).toEqual({ epoch: 0, position: 0 });
+    const reference = createFakeSampler(() => '\\boxed{1}');
+    await make(reference).step();
+    await trainer.step();
+    expect(sampler.calls[0]?.args).toEqual(reference.calls[0]?.args);
+  });
+});
+
 describe('saveCheckpoint during a step (a signal handler)', () => {
   it('waits for the step to finish, so the checkpoint is consistent', async () => {
     const setup = recordedSetup([]);
