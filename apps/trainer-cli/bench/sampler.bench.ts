@@ -104,7 +104,7 @@ it('measures local and HTTP sampling with a real tiny model', async () => {
       maxNewTokens: 16,
       seconds: httpSeconds,
       requestsPerSecond: problems.length / httpSeconds,
-      note: 'the server decodes one request at a time (n rows batched within a request)',
+      note: 'rows of concurrent requests share decoding batches (up to 16 rows)',
     },
     tensorsAfter: tf.memory().numTensors,
   };

@@ -133,6 +133,46 @@ describe('oreal serve (fake policy)', () => {
   });
 });
 
+describe('request batching', () => {
+  it('decodes rows of concurrent requests in one batch, with each request’s own settings and seed', async () => {
+    const batchSizes: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated = {
+      ...policy,
+      startDecoding: async (ids: readonly (readonly number[])[]) => {
+        batchSizes.push(ids.length);
+        if (batchSizes.length === 1) await gate; // hold the first batch so the others queue
+        return policy.startDecoding(ids);
+      },
+    };
+    const running = await startServer({ policy: gated, tokenizer, modelName: 'tabular', port: 0, batchSize: 16 });
+    try {
+      const ask = (seed: number, maxTokens: number) =>
+        fetch(`${running.url}/v1/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'tabular', prompt: 'x', n: 2, max_tokens: maxTokens, seed }),
+        }).then(async (r) => ((await r.json()) as { choices: { text: string; logprobs: null }[] }).choices.map((c) => c.text));
+      const first = ask(1, 4);
+      await expect.poll(() => batchSizes.length).toBe(1);
+      const others = [ask(2, 6), ask(3, 8), ask(2, 6)];
+      await new Promise((r) => setTimeout(r, 200)); // let them arrive and queue
+      release();
+      const [a, b, c, d] = await Promise.all([first, ...others]);
+      expect(batchSizes).toEqual([2, 6]); // the three queued requests shared one batch
+      expect(a!.every((t) => t.length <= 4)).toBe(true);
+      expect(c!.every((t) => t.length <= 8)).toBe(true);
+      expect(d).toEqual(b); // same seed and body → same result, whatever else shares the batch
+      // and the same as when served alone
+      const alone = await post('/v1/completions', { model: 'tabular', prompt: 'x', n: 2, max_tokens: 6, seed: 2 });
+      expect(alone.body.choices.map((ch: { text: string }) => ch.text)).toEqual(b);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('graceful shutdown', () => {
   it('closes on SIGTERM after in-flight requests finish, then exits 0', async () => {
     let started!: () => void;

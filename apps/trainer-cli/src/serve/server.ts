@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { OrealError, SeededRng, assertSpecificationVersion, formatIssues } from '@oreal-ts/core';
 import type { ChatMessage, Policy, Tokenizer } from '@oreal-ts/core';
-import { assertPromptFits, encodePrompt, generateSequences, renderMessagesAsText, type GeneratedSequence, type GenerationRequest } from '@oreal-ts/sampler';
+import { assertPromptFits, encodePrompt, renderMessagesAsText, type GeneratedSequence, type GenerationSettings } from '@oreal-ts/sampler';
+import { createRequestBatcher } from './request-batcher';
 import { ChatRequestSchema, CompletionRequestSchema, type ChatRequest, type CompletionRequest } from './request-schemas';
 
 /** Where `oreal serve` writes its one-line request and lifecycle logs. */
@@ -26,7 +27,7 @@ export interface ServeOptions {
   readonly port?: number;
   /** Messages → prompt text. Default: the tokenizer's chat template, else `renderMessagesAsText`. */
   readonly chatTemplate?: (messages: readonly ChatMessage[]) => string;
-  /** Rows decoded together (a request's n × prompts are split into batches this big). Default 16. */
+  /** Rows decoded together; concurrent requests are batched up to this many rows (a bigger request is split). Default 16. */
   readonly batchSize?: number;
   /** `max_tokens` when a completions request gives none. Default 16 (the OpenAI default). Chat default: the rest of the context. */
   readonly defaultMaxTokens?: number;
@@ -73,16 +74,6 @@ function contentText(content: string | readonly { text: string }[]): string {
   return typeof content === 'string' ? content : content.map((part) => part.text).join('');
 }
 
-/** Serialise async work: the policy decodes one batch at a time. */
-function createQueue() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    const run = tail.then(work, work);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /** Per-choice output: generated sequence with the OpenAI view of its text and stop. */
 interface Choice {
   readonly sequence: GeneratedSequence;
@@ -96,7 +87,7 @@ interface Choice {
  * Serve a local policy over the OpenAI API with fastify: `GET /v1/models`, `POST /v1/completions`,
  * `POST /v1/chat/completions` (no streaming). Bodies are validated with zod; bad input gets 400
  * with OpenAI's `{error: {message, type, param}}`. Generation runs through `@oreal-ts/sampler`'s
- * batched KV-cached decoder, one request at a time. As in the OpenAI API the stop string is cut
+ * batched KV-cached decoder; rows of concurrent requests share batches (up to `batchSize`). As in the OpenAI API the stop string is cut
  * from the text unless `include_stop_str_in_output` (vLLM) is set; `stop_reason` names it.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -105,7 +96,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { policy, tokenizer, modelName } = options;
   const logger = options.logger ?? silentLogger;
   const batchSize = options.batchSize ?? 16;
-  const exclusive = createQueue();
+  const batcher = createRequestBatcher(policy, tokenizer, batchSize);
   const created = Math.floor(Date.now() / 1000);
   const renderChat =
     options.chatTemplate ??
@@ -135,25 +126,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const stops = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
     const extraStopIds = body.stop_token_ids ?? [];
     const base = new SeededRng(body.seed ?? Math.floor(Math.random() * 2 ** 32));
-    const requests: GenerationRequest[] = prompts.flatMap((ids, p) => Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`) })));
     const topK = body.top_k ?? 0;
-    const sequences = await exclusive(() =>
-      generateSequences(
-        policy,
-        tokenizer,
-        requests,
-        {
-          temperature: body.temperature ?? 1,
-          topP: body.top_p ?? 1,
-          ...(topK > 0 ? { topK } : {}),
-          maxNewTokens: maxTokens,
-          stopTokenIds: [...extraStopIds, ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId])],
-          stop: stops,
-          topLogProbs,
-        },
-        batchSize,
-      ),
-    );
+    const settings: GenerationSettings = {
+      temperature: body.temperature ?? 1,
+      topP: body.top_p ?? 1,
+      ...(topK > 0 ? { topK } : {}),
+      maxNewTokens: maxTokens,
+      stopTokenIds: [...extraStopIds, ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId])],
+      stop: stops,
+      topLogProbs,
+    };
+    const sequences = await batcher.generate(prompts.flatMap((ids, p) => Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`), settings }))));
     return sequences.map((sequence) => {
       const keepStop = body.include_stop_str_in_output === true;
       const text = sequence.stopString !== undefined && !keepStop ? sequence.text.slice(0, sequence.text.length - sequence.stopString.length) : sequence.text;
