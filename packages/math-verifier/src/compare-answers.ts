@@ -12,7 +12,7 @@ export interface CompareOptions {
    * vs `0.3333` is NOT equal (both are exact rationals and compared exactly anyway).
    */
   readonly relativeTolerance?: number;
-  /** Random points used for expressions with variables. Default 6. */
+  /** Random points used for expressions with variables (half of them negative). Default 8. */
   readonly samplePoints?: number;
   /**
    * Percent policy. `'scale'` (default): a side written with `%` also matches the other side's value
@@ -291,7 +291,7 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
       return { equal: false, reason: 'parse-failed', detail: `answer longer than ${LIMITS.maxAnswerChars} characters after normalisation` };
     }
     const context: Context = {
-      numeric: { relativeTolerance: options.relativeTolerance ?? 1e-9, samplePoints: options.samplePoints ?? 6 },
+      numeric: { relativeTolerance: options.relativeTolerance ?? 1e-9, samplePoints: options.samplePoints ?? 8 },
       backend: options.symbolicBackend,
       percentPolicy: options.percent ?? 'scale',
       goldPercent: g.percent,

@@ -24,7 +24,7 @@ export interface SymbolicBackend {
 export interface NumericOptions {
   /** Relative tolerance for non-rational values (default 1e-9). Exact rationals are compared exactly. */
   readonly relativeTolerance: number;
-  /** Number of random points for expressions with variables (default 6). */
+  /** Number of random points for expressions with variables (default 8, half of them negative). */
   readonly samplePoints: number;
 }
 
@@ -59,11 +59,18 @@ export function parseLeaf(text: string): Parsed | string {
   return result;
 }
 
-/** Deterministic sample value of variable `j` at point `p`, in [0.35, 2.55]: positive avoids log/sqrt domain holes. */
+/**
+ * Deterministic sample value of variable `j` at point `p`: magnitude in [0.35, 2.55], positive at
+ * odd points and negative at even ones (so `|x|` ≠ `x`); points where a side is undefined or
+ * non-real (`\ln x` at x < 0) are skipped.
+ */
 function sampleValue(point: number, variable: number): number {
   const x = Math.sin(point * 12.9898 + variable * 78.233 + 0.5) * 43758.5453;
-  return 0.35 + (x - Math.floor(x)) * 2.2;
+  const magnitude = 0.35 + (x - Math.floor(x)) * 2.2;
+  return point % 2 === 1 ? magnitude : -magnitude;
 }
+
+const isRealValue = (value: Complex): boolean => Math.abs(value.im) <= 1e-12 * Math.max(1, Math.abs(value.re));
 
 /** |a − b| ≤ tol · max(|a|, |b|), with an absolute floor of 1e-12 when `allowAbsolute`. */
 export function close(a: Complex, b: Complex, relativeTolerance: number, allowAbsolute: boolean): boolean {
@@ -125,10 +132,12 @@ function compareParsed(a: Parsed, b: Parsed, options: NumericOptions): LeafCompa
     return close(va, vb, options.relativeTolerance, !(a.exact && b.exact)) ? { equal: true, rank } : NOT_EQUAL;
   }
   let valid = 0;
+  const realOnly = !a.facts.hasImaginary && !b.facts.hasImaginary;
   for (const environment of variableEnvironments(names, options.samplePoints)) {
     const va = evaluateNumeric(a.expression, environment);
     const vb = evaluateNumeric(b.expression, environment);
     if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
+    if (realOnly && (!isRealValue(va) || !isRealValue(vb))) continue;
     if (!close(va, vb, Math.max(options.relativeTolerance, 1e-9), true)) return NOT_EQUAL;
     valid++;
   }
@@ -147,10 +156,12 @@ export function compareEquations(gold: readonly [string, string], predicted: rea
   const names = [...new Set([l1, r1, l2, r2].flatMap((p) => [...p.facts.variables]))].sort();
   let ratio: Complex | null = null;
   let valid = 0;
+  const realOnly = [l1, r1, l2, r2].every((p) => !p.facts.hasImaginary);
   for (const environment of variableEnvironments(names, options.samplePoints + 2)) {
     const f = cSub(evaluateNumeric(l1.expression, environment), evaluateNumeric(r1.expression, environment));
     const g = cSub(evaluateNumeric(l2.expression, environment), evaluateNumeric(r2.expression, environment));
     if (!isFiniteComplex(f) || !isFiniteComplex(g)) continue;
+    if (realOnly && (!isRealValue(f) || !isRealValue(g))) continue;
     const fZero = cAbs(f) < 1e-12;
     const gZero = cAbs(g) < 1e-12;
     if (fZero !== gZero) return NOT_EQUAL;

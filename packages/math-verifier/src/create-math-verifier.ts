@@ -14,7 +14,7 @@ export interface MathVerifierOptions {
   readonly lastNumberFallback?: boolean;
   /** Relative tolerance for non-rational values (default `1e-9`; rationals compare exactly). */
   readonly relativeTolerance?: number;
-  /** Random points for expressions with variables (default 6). */
+  /** Random points for expressions with variables (default 8, half negative). */
   readonly samplePoints?: number;
   /** Percent policy (default `'scale'`, see `CompareOptions.percent`). */
   readonly percent?: 'scale' | 'strip';

@@ -59,3 +59,9 @@ describe('extractAnswer', () => {
     expect(extractAnswer('')).toMatchObject({ answer: null, source: 'none', boxedAnswers: [] });
   });
 });
+
+describe('extractAnswer with markdown', () => {
+  it('strips bold markers around an "Answer:" line', () => {
+    expect(extractAnswer('Checking each option...\n**Answer: C**').answer).toBe('C');
+  });
+});

@@ -97,7 +97,7 @@ function findAnswerIs(text: string): string | null {
   }
   rest = rest.split('\n')[0] ?? '';
   const sentence = /^(.*?)(?:\.\s|\.$|$)/.exec(rest);
-  const answer = (sentence?.[1] ?? rest).trim().replace(/[.;]+$/, '');
+  const answer = (sentence?.[1] ?? rest).trim().replace(/^\*+|\*+$/g, '').trim().replace(/[.;]+$/, '');
   return answer === '' ? null : answer;
 }
 

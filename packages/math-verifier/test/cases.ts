@@ -210,6 +210,11 @@ const table: Record<string, readonly Row[]> = {
     ['\\frac{11+9a}{20}', '\\frac{11+9a}{2}', false],
     ['16x^2+4x+5', '4x(4x+1)+5', true],
     ['x^2', 'x^{2}', true],
+    ['|x|', 'x', false],
+    ['|x|', '\\sqrt{x^2}', true],
+    ['2\\ln x', '\\ln(x^2)', true],
+    ['\\frac{1}{x}', 'x^{-1}', true],
+    ['x^3', 'x^2|x|', false],
     ['x^{23}', 'x^{32}', false],
   ],
   'complex numbers': [

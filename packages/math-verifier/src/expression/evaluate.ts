@@ -2,7 +2,7 @@ import { LIMITS } from '../limits';
 import * as Q from '../rational';
 import type { Rational } from '../rational';
 import type { Expression } from './ast';
-import { cAdd, cDiv, cExp, cLog, cMul, cPow, cSqrt, cSub, complex, NAN, type Complex } from './complex';
+import { cAdd, cDiv, cExp, cLog, cMul, cPow, cSqrt, complex, NAN, type Complex } from './complex';
 
 /**
  * Exact value of a variable-free expression built from rational arithmetic (+, −, ×, ÷, integer
@@ -226,4 +226,3 @@ export function evaluateNumeric(expression: Expression, variables: ReadonlyMap<s
   }
 }
 
-export { cSub };
