@@ -78,8 +78,8 @@ it('measures local and HTTP sampling with a real tiny model', async () => {
   const batch1NoCache = await tokensPerSecond(noCache, tokenizer, 2, 1, 64);
 
   const server = await startServer({ policy, tokenizer: charTokenizer, modelName: 'tiny', port: 0 });
-  const http = createOpenAISampler({ baseUrls: [server.url], model: 'tiny', mode: 'completions', prompt: questionOnlyPrompt, concurrencyPerUrl: 4 });
-  const problems = Array.from({ length: 24 }, (_, i) => ({ id: `p${i}`, question: `What is ${i} + ${i}? Answer:`, answer: String(2 * i) }));
+  const http = createOpenAISampler({ baseUrls: [server.url], model: 'tiny', mode: 'completions', prompt: questionOnlyPrompt, concurrencyPerUrl: 16 });
+  const problems = Array.from({ length: 48 }, (_, i) => ({ id: `p${i}`, question: `What is ${i} + ${i}? Answer:`, answer: String(2 * i) }));
   await http.sample(problems.slice(0, 2), { n: 1, temperature: 1, topP: 1, maxNewTokens: 4 });
   const start = performance.now();
   const groups = await http.sample(problems, { n: 1, temperature: 1, topP: 1, maxNewTokens: 16, seed: 1 });
@@ -100,7 +100,7 @@ it('measures local and HTTP sampling with a real tiny model', async () => {
     },
     httpAgainstOrealServe: {
       requests: problems.length,
-      concurrencyPerUrl: 4,
+      concurrencyPerUrl: 16,
       maxNewTokens: 16,
       seconds: httpSeconds,
       requestsPerSecond: problems.length / httpSeconds,

@@ -23,6 +23,11 @@ export function createRequestBatcher(policy: Policy, tokenizer: Tokenizer, batch
     running = true;
     try {
       while (queue.length > 0) {
+        // Decoding resolves through microtasks only (the tfjs backends answer `data()` without I/O),
+        // so requests that arrived meanwhile are still unparsed in the socket buffers: give the
+        // event loop ~2 ms to read them before taking the next batch.
+        await new Promise<void>((resolve) => setTimeout(resolve, 2));
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const jobs: Job[] = [queue.shift() as Job];
         let rows = jobs[0]?.rows.length ?? 0;
         while (queue.length > 0 && rows + (queue[0] as Job).rows.length <= batchSize) {
