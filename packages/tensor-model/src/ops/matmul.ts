@@ -2,8 +2,8 @@
  * Matrix products whose gradients never use the `transposeA`/`transposeB` flags.
  *
  * On the wasm backend a matMul with a transpose flag is 10–25× slower than transposing explicitly
- * first (tech-notes), and tfjs's built-in matMul gradient uses those flags. These versions
- * transpose explicitly in the backward pass:
+ * first (tech-notes), and tfjs's built-in matMul gradient uses those flags. This version
+ * transposes explicitly in the backward pass (batched products: `attention-products.ts`):
  *   y = a·b,  ∂a = ∂y·bᵀ,  ∂b = aᵀ·∂y.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -37,28 +37,4 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
   let y: tf.Tensor = matMul2d(flat, weight);
   if (bias) y = tf.add(y, bias);
   return x.rank === 2 ? y : tf.reshape(y, [...outer, weight.shape[1]]);
-}
-
-const batchedMatMulWithGradient = tf.customGrad((a, b, save) => {
-  const a3 = a as tf.Tensor3D;
-  const b3 = b as tf.Tensor3D;
-  (save as tf.GradSaveFunc)([a3, b3]);
-  return {
-    value: tf.matMul(a3, b3),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      return [
-        tf.matMul(dy as tf.Tensor3D, tf.transpose(sb, [0, 2, 1])),
-        tf.matMul(tf.transpose(sa, [0, 2, 1]), dy as tf.Tensor3D),
-      ];
-    },
-  };
-});
-
-/**
- * Batched product a [G, M, K] · b [G, K, N] → [G, M, N] with a transpose-flag-free gradient.
- * (The formulation used for attention is chosen in `attention-products.ts`.)
- */
-export function batchedMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return batchedMatMulWithGradient(a, b) as tf.Tensor3D;
 }

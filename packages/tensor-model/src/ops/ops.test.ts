@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { gradientCheck, projectToScalar, randomValues, setupBackend } from '../../test/support';
-import { batchedMatMul, linear, matMul2d } from './matmul';
+import { linear, matMul2d } from './matmul';
 import { embed } from './embedding';
-import { attentionScores, attentionValues } from './attention-products';
+import { attentionScores, attentionValues, batchedProduct, batchedProductByDepthwise, setBatchedProductFormulation } from './attention-products';
 
 beforeAll(setupBackend);
 
@@ -34,15 +34,33 @@ describe('matMul2d', () => {
   });
 });
 
-describe('batchedMatMul and attention products', () => {
+describe('batched products (attention)', () => {
   it('have finite-difference-correct gradients', () => {
     const a = { shape: [2, 3, 4], values: randomValues(24, 6) };
     const b = { shape: [2, 4, 5], values: randomValues(40, 7) };
-    expect(gradientCheck((x, y) => projectToScalar(batchedMatMul(x as tf.Tensor3D, y as tf.Tensor3D)), [a, b]).worst).toBeLessThan(TOLERANCE);
+    expect(gradientCheck((x, y) => projectToScalar(batchedProduct(x as tf.Tensor3D, y as tf.Tensor3D)), [a, b]).worst).toBeLessThan(TOLERANCE);
     expect(gradientCheck((x, y) => projectToScalar(attentionScores(x as tf.Tensor3D, y as tf.Tensor3D)), [a, b]).worst).toBeLessThan(TOLERANCE);
     const p = { shape: [2, 3, 5], values: randomValues(30, 8) };
     const v = { shape: [2, 5, 4], values: randomValues(40, 9) };
     expect(gradientCheck((x, y) => projectToScalar(attentionValues(x as tf.Tensor3D, y as tf.Tensor3D)), [p, v]).worst).toBeLessThan(TOLERANCE);
+  });
+
+  it('compute a batched product as a depthwise convolution exactly as tf.matMul does', () => {
+    const worst = tf.tidy(() => {
+      const a = tf.tensor3d(randomValues(3 * 5 * 4, 20), [3, 5, 4]);
+      const b = tf.tensor3d(randomValues(3 * 4 * 7, 21), [3, 4, 7]);
+      return tf.max(tf.abs(tf.sub(batchedProductByDepthwise(a, b), tf.matMul(a, b)))).dataSync()[0] as number;
+    });
+    expect(worst).toBeLessThan(1e-5);
+    for (const formulation of ['matmul', 'depthwise'] as const) {
+      const previous = setBatchedProductFormulation(formulation);
+      const check = gradientCheck((x, y) => projectToScalar(attentionScores(x as tf.Tensor3D, y as tf.Tensor3D)), [
+        { shape: [2, 3, 4], values: randomValues(24, 22) },
+        { shape: [2, 4, 5], values: randomValues(40, 23) },
+      ]);
+      setBatchedProductFormulation(previous);
+      expect(check.worst).toBeLessThan(TOLERANCE);
+    }
   });
 
   it('equal tf.matMul', () => {
