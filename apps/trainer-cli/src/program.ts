@@ -5,7 +5,7 @@ import { runEvalCommand } from './commands/eval-command';
 import { processOutput, type CommandOutput } from './commands/output';
 import { runServeCommand } from './commands/serve-command';
 import { runSftCommand } from './commands/sft-command';
-import { runTrainCommand } from './commands/train-command';
+import { runTrainCommand, type TrainFlags } from './commands/train-command';
 import { runVerifyCommand } from './commands/verify-command-runner';
 
 /** Options every config-driven command takes. */
@@ -37,7 +37,9 @@ export function createProgram(output: CommandOutput = processOutput): Command {
 
   withConfigFlags(program.command('train').description('OREAL reinforcement learning from a config file plus --set overrides'))
     .option('--resume [runDir]', 'continue a run exactly from its latest checkpoint (default: the run named by logging.runName)')
-    .action(async (flags: ConfigFlags & { resume?: string | boolean }) => runTrainCommand(flags, output));
+    .option('--from-checkpoint <dir>', 'with --resume: continue from this checkpoint folder instead of the latest (e.g. when the latest is corrupt)')
+    .addOption(new Option('--halt-after-step <n>', 'tests: stop making progress after the checkpoint of step n and wait to be killed').hideHelp().argParser((v) => Number.parseInt(v, 10)))
+    .action(async (flags: TrainFlags) => runTrainCommand(flags, output));
 
   withConfigFlags(program.command('eval').description('held-out greedy and sampled pass@1 of a checkpoint'))
     .option('--checkpoint <dir>', 'policy checkpoint folder (default: model.checkpoint of the config)')

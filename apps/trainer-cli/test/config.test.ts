@@ -91,3 +91,25 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/cannot read \/nonexistent\/oreal.yaml/);
   });
 });
+
+describe('objective options', () => {
+  it('a bad objective option is reported at objective.options.<field>', async () => {
+    const { createObjectiveFromConfig } = await import('../src/compose/create-components');
+    const config = await loadConfig({ overrides: ['objective.options.klCoefficient=-1'] });
+    let error: unknown;
+    try {
+      createObjectiveFromConfig(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.is(error)).toBe(true);
+    expect((error as ConfigError).path).toBe('objective.options.klCoefficient');
+    expect((error as ConfigError).message).toMatch(/-1/);
+  });
+
+  it('an unknown objective name lists the registered ones', async () => {
+    const { createObjectiveFromConfig } = await import('../src/compose/create-components');
+    const config = await loadConfig({ overrides: ['objective.name=ppo'] });
+    expect(() => createObjectiveFromConfig(config)).toThrow(/objective\.name: unknown objective "ppo"; choose one of oreal, reinforce, rloo, grpo/);
+  });
+});

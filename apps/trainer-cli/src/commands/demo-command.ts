@@ -45,6 +45,8 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
       title: 'oreal demo: OREAL RL after a short SFT',
     });
     const seconds = (performance.now() - started) / 1000;
+    const usage = process.cpuUsage();
+    const cpuSeconds = (usage.user + usage.system) / 1e6;
     const before = rl.firstEval;
     const after = rl.lastEval;
     if (!before || !after) {
@@ -69,6 +71,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
       rlSteps: rl.result.steps,
       rlSeconds: rl.seconds,
       wallSeconds: seconds,
+      cpuSeconds,
       heldOutProblems: after.problems,
       before,
       after,
@@ -77,7 +80,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
     await writeJsonAtomic(join(runDir, 'summary.json'), summary);
     const caption =
       `OREAL demo · seed ${config.seed} · ${describeBackend(backend)} · ${rl.parameterCount.toLocaleString('en-US')} parameters · ` +
-      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)}`;
+      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)} (process CPU ${formatDuration(cpuSeconds)})`;
     await writeFileAtomic(join(runDir, 'summary.md'), `${caption}\n\n${formatMarkdownTable(header, rows)}\n`);
     output.out(`\n${caption}\n\n${formatTable(header, rows)}\n`);
     output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);

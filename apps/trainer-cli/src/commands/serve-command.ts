@@ -1,8 +1,8 @@
+import { ConfigError } from '@oreal-ts/core';
 import { loadTokenizer, loadTransformerPolicy } from '@oreal-ts/tensor-model';
-import { startServer } from '../serve/index';
+import { startServer, waitForShutdown } from '../serve/index';
 import { initBackendAndReport } from './backend';
 import type { CommandOutput } from './output';
-import { ConfigError } from '@oreal-ts/core';
 
 /** Flags of `oreal serve`. */
 export interface ServeFlags {
@@ -19,18 +19,17 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
   }
   await initBackendAndReport(output);
   const tokenizer = await loadTokenizer(flags.checkpoint);
-  const policy = await loadTransformerPolicy(flags.checkpoint, {});
-  const server = await startServer({ policy, tokenizer, modelName: flags.modelName, host: flags.host, port: flags.port });
-  output.err(`serving ${flags.checkpoint} as '${flags.modelName}' at ${server.url} (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      output.err(`${signal}: shutting down`);
-      void server.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  policy.dispose();
+  const policy = await loadTransformerPolicy(flags.checkpoint);
+  const logger = {
+    info: (message: string) => output.err(message),
+    warn: (message: string) => output.err(`warning: ${message}`),
+    error: (message: string) => output.err(`error: ${message}`),
+  };
+  try {
+    const server = await startServer({ policy, tokenizer, modelName: flags.modelName, host: flags.host, port: flags.port, logger });
+    output.err(`serving ${flags.checkpoint} as '${flags.modelName}' at ${server.url}/v1 (Ctrl-C to stop)`);
+    await waitForShutdown(server, { logger });
+  } finally {
+    policy.dispose();
+  }
 }

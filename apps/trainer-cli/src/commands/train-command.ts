@@ -13,6 +13,8 @@ import { abortOnSignals } from './signals';
 export interface TrainFlags extends ConfigFlags {
   /** `true`: resume the run named by logging.runName; a string: that run directory. */
   readonly resume?: string | boolean;
+  /** With `resume`: this checkpoint folder instead of the latest. */
+  readonly fromCheckpoint?: string;
   readonly haltAfterStep?: number;
 }
 
@@ -26,6 +28,7 @@ export async function runTrainCommand(flags: TrainFlags, output: CommandOutput):
   // Resuming a run directory reuses the config it saved, unless another one is given.
   const configFile = flags.config ?? (resumeDir ? join(resumeDir, 'config.json') : undefined);
   const { config, runDir, progress } = await prepareRun('train', { ...(configFile ? { config: configFile } : {}), set }, output);
+  if (flags.fromCheckpoint && !flags.resume) throw new ConfigError('--from-checkpoint', 'only applies with --resume <runDir>');
   if (flags.resume === true && !config.logging.runName) {
     throw new ConfigError('--resume', 'without a folder needs logging.runName to name the run; pass --resume runs/<run> instead');
   }
@@ -44,7 +47,7 @@ export async function runTrainCommand(flags: TrainFlags, output: CommandOutput):
       progress,
       output,
       signal: signals.signal,
-      ...(flags.resume ? { resume: true as const } : {}),
+      ...(flags.resume ? { resume: flags.fromCheckpoint ? resolve(flags.fromCheckpoint) : (true as const) } : {}),
       ...(flags.haltAfterStep === undefined ? {} : { haltAfterStep: flags.haltAfterStep }),
       title: `oreal train · ${components.objective.id}`,
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProblemSchema, type Verdict, type Verifier } from '@oreal-ts/core';
+import type { Problem, Verdict, Verifier } from '@oreal-ts/core';
 import { readJsonl } from '@oreal-ts/core/node';
 import { extractAnswer } from '@oreal-ts/math-verifier';
 import type { CommandOutput } from './output';
@@ -20,7 +20,7 @@ export interface VerifyOneOptions {
   readonly json: boolean;
 }
 
-function problemFor(gold: string, id = 'cli'): z.output<typeof ProblemSchema> {
+function problemFor(gold: string, id = 'cli'): Problem {
   return { id, question: '(given on the command line)', answer: gold };
 }
 

@@ -20,6 +20,7 @@ import {
   initBackend,
   loadTokenizer,
   loadTransformerPolicy,
+  type TransformerPolicy,
 } from '@oreal-ts/tensor-model';
 import { createTokenRewardModel } from '@oreal-ts/token-rm';
 import { taskAlphabet } from '@oreal-ts/trainer';
@@ -31,7 +32,7 @@ import { promptTemplateFor } from './prompt-templates';
 export type BackendReport = Awaited<ReturnType<typeof initBackend>>;
 
 /** Special tokens of the built-in character tokenizer. */
-export const SPECIAL_TOKENS = ['<eos>', '<pad>'] as const;
+export const SPECIAL_TOKENS = ['<eos>'] as const;
 
 /** Everything a training or evaluation run needs, built from one config. */
 export interface Components {
@@ -81,8 +82,15 @@ export async function createPolicyFromConfig(
   const training = trainingOptions(optimizer, totalSteps);
   if (config.model.checkpoint) {
     const tokenizer = await loadTokenizer(config.model.tokenizer ?? config.model.checkpoint);
-    const policy = await loadTransformerPolicy(config.model.checkpoint, { training });
-    return { policy, tokenizer };
+    // A new run from saved weights: copy the parameters into a policy with a fresh optimiser and
+    // schedule (the checkpoint's optimiser state belongs to the run that wrote it; `--resume`
+    // restores that state through the trainer instead).
+    const loaded = await loadTransformerPolicy(config.model.checkpoint, { training });
+    try {
+      return { policy: loaded.clone({ training }), tokenizer };
+    } finally {
+      loaded.dispose();
+    }
   }
   const tokenizer = config.model.tokenizer ? await loadTokenizer(config.model.tokenizer) : createTaskTokenizer();
   const policy = createTransformerPolicy(
@@ -99,7 +107,17 @@ export function createObjectiveFromConfig(config: OrealConfig): Objective {
   if (!names.includes(config.objective.name)) {
     throw new ConfigError('objective.name', `unknown objective ${JSON.stringify(config.objective.name)}; choose one of ${names.join(', ')}`);
   }
-  return registry.create(config.objective.name, config.objective.options);
+  try {
+    return registry.create(config.objective.name, config.objective.options);
+  } catch (error) {
+    // Objectives name their own fields (e.g. `oreal.klCoefficient`); say where they sit in the config.
+    if (ConfigError.is(error)) {
+      const field = error.path.split('.').slice(1).join('.');
+      const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message;
+      throw new ConfigError(`objective.options${field ? `.${field}` : ''}`, detail, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The verifier of `config.verifier`: in process, or a worker pool when `threads > 0`. */
@@ -147,7 +165,10 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
       ? overrides.tokenRewardModel
       : config.tokenRewardModel.enabled
         ? createTokenRewardModel({
-            scorer: createTokenScorer(policy, { training: trainingOptions(config.tokenRewardModel.optimizer, config.trainer.steps) }),
+            scorer: createTokenScorer(asTransformerPolicy(policy), {
+              training: trainingOptions(config.tokenRewardModel.optimizer, config.trainer.steps),
+              seed: config.seed,
+            }),
           })
         : undefined;
   const verifier = overrides.verifier ?? createVerifierFromConfig(config);
@@ -172,6 +193,18 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
       if (typeof closable.close === 'function') await closable.close();
     },
   };
+}
+
+/** The token reward model's backbone is built from the policy's weights, so the policy must be the built-in transformer. */
+function asTransformerPolicy(policy: TrainablePolicy): TransformerPolicy {
+  const candidate = policy as Partial<TransformerPolicy>;
+  if (typeof candidate.clone !== 'function' || candidate.config === undefined) {
+    throw new ConfigError(
+      'tokenRewardModel.enabled',
+      `the token reward model copies the policy's transformer weights, but ${policy.id} is not a @oreal-ts/tensor-model policy; pass your own tokenRewardModel or set tokenRewardModel.enabled: false`,
+    );
+  }
+  return policy as TransformerPolicy;
 }
 
 function clonePolicy(policy: TrainablePolicy): Policy {

@@ -20,7 +20,7 @@ export type OptimizerConfig = z.output<typeof OptimizerSchema>;
 
 /** Hugging Face style architecture keys of the built-in transformer (a tiny Llama-like decoder). */
 export const ArchitectureSchema = z.strictObject({
-  model_type: z.string().default('llama'),
+  model_type: z.enum(['llama', 'qwen2']).default('llama'),
   hidden_size: z.number().int().positive().default(128),
   intermediate_size: z.number().int().positive().default(384),
   num_hidden_layers: z.number().int().positive().default(4),

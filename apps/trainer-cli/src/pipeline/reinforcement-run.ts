@@ -71,8 +71,8 @@ export async function runReinforcement(options: ReinforcementOptions): Promise<R
         );
       },
       onLog(line) {
-        // Per-step lines are shown by the progress reporter (bar, or plain lines every few seconds).
-        if (line.startsWith('step ')) return;
+        // Per-step and eval lines are shown by the progress reporter and onEval above.
+        if (line.startsWith('step ') || line.startsWith('eval @')) return;
         progress.log(line);
       },
       async onCheckpoint(path) {

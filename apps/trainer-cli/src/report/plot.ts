@@ -59,6 +59,8 @@ export async function writeChart(spec: TopLevelSpec, base: string): Promise<Char
  */
 export function lineChartSpec(title: string, points: readonly ChartPoint[], xTitle = 'RL step'): TopLevelSpec {
   const panels = [...new Set(points.map((p) => p.panel))];
+  const xs = points.map((p) => p.x);
+  const domain = xs.length > 0 ? [Math.min(0, ...xs), Math.max(1, ...xs)] : [0, 1];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
@@ -70,9 +72,9 @@ export function lineChartSpec(title: string, points: readonly ChartPoint[], xTit
       transform: [{ filter: { field: 'panel', equal: panel } }],
       mark: { type: 'line', point: points.filter((p) => p.panel === panel).length < 60 },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle },
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { domain } },
         y: { field: 'y', type: 'quantitative', title: null },
-        color: { field: 'series', type: 'nominal', title: null },
+        color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
       },
     })),
     resolve: { scale: { color: 'independent' } },

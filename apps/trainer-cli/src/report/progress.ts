@@ -59,12 +59,14 @@ function createPlainReporter(stream: NodeJS.WriteStream, intervalSeconds: number
   let fields: Readonly<Record<string, string | number>> = {};
   let startedAt = 0;
   let lastPrinted = 0;
+  let lastPrintedValue = -1;
   const print = () => {
     const elapsed = (now() - startedAt) / 1000;
     const eta = value > 0 ? (elapsed / value) * (total - value) : Number.NaN;
     const extra = formatFields(fields);
     stream.write(`[${phase}] ${value}/${total} · ${formatDuration(elapsed)} elapsed · eta ${formatDuration(eta)}${extra ? ` · ${extra}` : ''}\n`);
     lastPrinted = now();
+    lastPrintedValue = value;
   };
   return {
     start(name, count) {
@@ -74,6 +76,7 @@ function createPlainReporter(stream: NodeJS.WriteStream, intervalSeconds: number
       fields = {};
       startedAt = now();
       lastPrinted = startedAt;
+      lastPrintedValue = -1;
     },
     update(next, nextFields) {
       value = next;
@@ -81,7 +84,7 @@ function createPlainReporter(stream: NodeJS.WriteStream, intervalSeconds: number
       if (now() - lastPrinted >= intervalSeconds * 1000) print();
     },
     stop() {
-      if (phase) print();
+      if (phase && lastPrintedValue !== value) print();
       phase = '';
     },
     log: (line) => void stream.write(`${line}\n`),
