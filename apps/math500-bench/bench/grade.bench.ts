@@ -4,11 +4,16 @@
  * wrong ones — another problem's answer boxed, a response without any answer, a wrong number, and a
  * truncated reference solution. Target from issue 8: ≤ 10 s on the 2-core dev machine.
  * Run: `npx nx run math500-bench:bench` (or `npm run bench` in apps/math500-bench).
- * Env: BENCH_VERIFIER_THREADS (default 0 = in-process verifier, as the grade is CPU-bound on 2 cores;
- * n > 0 = the worker pool, which needs math-verifier's built worker).
+ * Env: BENCH_VERIFIER_THREADS (default 0 = in-process verifier; the pool's workers cannot load the
+ * workspace sources from inside vitest). When the app is built, the same grade also runs through the
+ * built CLI (`node dist/cli.js grade`, default worker pool of 2 threads) and is timed as a child process.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { createVerification, gradeResponses, loadMath500 } from '../src/index';
 import { hasMath500, math500File, NO_DATA_REASON, temporaryDir } from '../test/helpers';
@@ -58,6 +63,15 @@ it.skipIf(!hasMath500)(`grades 500 × 16 responses (${NO_DATA_REASON})`, async (
   const seconds = (performance.now() - started) / 1000;
 
   const { summary } = result;
+
+  // The built CLI with its default worker pool, as users run it (skipped when not built).
+  const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+  let cliPoolSeconds: number | null = null;
+  if (existsSync(cli)) {
+    const cliStarted = performance.now();
+    await promisify(execFile)(process.execPath, [cli, 'grade', '--responses', responses, '--data', math500File, '--out', join(dir, 'cli-out')]);
+    cliPoolSeconds = Number(((performance.now() - cliStarted) / 1000).toFixed(3));
+  }
   const wrongGradedRight = result.records.filter((r) => r.sample >= RIGHT && r.correct).length;
   const rightGradedWrong = result.records.filter((r) => r.sample < RIGHT && !r.correct);
   const record = {
@@ -70,13 +84,14 @@ it.skipIf(!hasMath500)(`grades 500 × 16 responses (${NO_DATA_REASON})`, async (
     responsesPerSecond: Math.round(summary.samples / seconds),
     targetSeconds: TARGET_SECONDS,
     meetsTarget: seconds <= TARGET_SECONDS,
+    builtCliWithPoolOf2Seconds: cliPoolSeconds,
     passAt1: summary.passAt1.value,
     expectedPassAt1: RIGHT / SAMPLES,
     referenceSolutionsGradedWrong: rightGradedWrong.length,
     referenceSolutionsGradedWrongIds: [...new Set(rightGradedWrong.map((r) => r.unique_id))].slice(0, 20),
     wrongResponsesGradedRight: wrongGradedRight,
     majorityAt16: summary.majorityAtK[SAMPLES - 1]?.value,
-    note: 'timed under load from other helpers unless stated; includes reading, verifying, summarising (maj@k clustering), report and chart',
+    note: 'timed under load from other helpers unless stated; includes reading, verifying, summarising (maj@k clustering), report and chart; builtCliWithPoolOf2Seconds also includes process start-up',
   };
   const file = writeBenchResult('math500-bench', 'grade', record);
   console.log(JSON.stringify(record, null, 2), '\n→', file);
