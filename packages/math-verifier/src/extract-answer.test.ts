@@ -61,6 +61,10 @@ describe('extractAnswer', () => {
 });
 
 describe('extractAnswer with markdown', () => {
+  it('takes the line after a **Final Answer** heading without a box', () => {
+    expect(extractAnswer('work... \\boxed{3}\n\n**Final Answer**\n$\\frac{1}{2}$\n')).toMatchObject({ answer: '\\frac{1}{2}', source: 'answer-is' });
+  });
+
   it('strips bold markers around an "Answer:" line', () => {
     expect(extractAnswer('Checking each option...\n**Answer: C**').answer).toBe('C');
   });

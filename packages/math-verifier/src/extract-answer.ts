@@ -148,6 +148,12 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   }
   const answerIs = findAnswerIs(scanned);
   if (answerIs !== null) return { ...empty, answer: answerIs, source: 'answer-is' };
+  if (marker === '**Final Answer**') {
+    // "**Final Answer**\n$5$": the first non-empty line after the heading is the answer.
+    const line = scanned.split('\n').map((l) => l.trim()).find((l) => l !== '' && l !== ':');
+    const answer = line?.replace(/^:\s*/, '').replace(/^\$+|\$+$/g, '').replace(/^\\\[|\\\]$/g, '').trim();
+    if (answer && answer.length <= LIMITS.maxAnswerChars) return { ...empty, answer, source: 'answer-is' };
+  }
   if (options.choiceFallback) {
     const choice = findChoice(scanned);
     if (choice !== null) return { ...empty, answer: choice, source: 'choice' };

@@ -80,7 +80,7 @@ function expandShorthands(text: string): string {
  */
 export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   if (input.length > LIMITS.maxAnswerChars * 4) return { text: input.trim(), percent: false, isText: false };
-  let text = input.trim();
+  let text = input.trim().replace(/\.+$/, '');
   // Dollar signs: math delimiters and currency.
   text = text.replace(/\\\$/g, '').replace(/\$/g, '');
   text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle)/g, '');
@@ -112,7 +112,8 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   // \text{…} inside an answer: connectives → comma, units / words after a value → dropped.
   text = mapTextCommands(text, (content, before) => {
     if (CONNECTIVES.test(content)) return ',';
-    if (before.trim() !== '' && UNIT_WORD.test(content)) return ' ';
+    // A unit follows a value (`15 \text{cm}`, `\pi\text{ m}`), not a relation or a comma.
+    if (/[\w})\]]\s*$/.test(before) && UNIT_WORD.test(content)) return ' ';
     return content;
   });
   // Units left with a power after them (`\text{ cm}^2` → `^2`).
