@@ -25,6 +25,12 @@ describe('createVerifierPool from source (worker bundled from src/pool/worker.ts
     expect(verdicts.map((v) => v.reason)).toEqual(['numeric-equal', 'mismatch', 'truncated', 'symbolic-equal']);
   });
 
+  it('can load the compute-engine fallback inside a worker', async () => {
+    // Γ(3)/4 = 1/2; only compute-engine knows \Gamma.
+    const verdict = await pool.verify(problem('\\frac{1}{2}'), '\\boxed{\\frac{\\Gamma(3)}{4}}');
+    expect(verdict).toMatchObject({ correct: true, reason: 'symbolic-equal' });
+  });
+
   it('rejects bad options with ConfigError', () => {
     expect(() => createVerifierPool({ threads: 0 })).toThrow(ConfigError);
     expect(() => createVerifierPool({ timeoutMs: -1 })).toThrow(ConfigError);

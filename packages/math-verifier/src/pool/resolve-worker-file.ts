@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@oreal-ts/core';
@@ -10,9 +9,9 @@ let bundledFromSource: string | undefined;
 /**
  * Where the worker script is. Built package: `worker.js` beside this module (`dist/pool/`). From
  * source (this module is a `.ts` file, e.g. under vitest): `$OREAL_MATH_VERIFIER_WORKER` if set,
- * else a one-off esbuild bundle of `src/pool/worker.ts` in the temp directory (esbuild ships with
- * the workspace's tsup; the bundle is always as fresh as the source), else the package's built
- * `dist/pool/worker.js`.
+ * else a one-off esbuild bundle of `src/pool/worker.ts` in the package's `node_modules/.cache`
+ * (so its external imports such as compute-engine resolve; esbuild ships with the workspace's tsup;
+ * the bundle is always as fresh as the source), else the package's built `dist/pool/worker.js`.
  */
 export function resolveWorkerFile(moduleUrl: string): string {
   const fromEnvironment = process.env['OREAL_MATH_VERIFIER_WORKER'];
@@ -26,9 +25,9 @@ export function resolveWorkerFile(moduleUrl: string): string {
   const dist = fileURLToPath(new URL('../../dist/pool/worker.js', moduleUrl));
   if (bundledFromSource && existsSync(bundledFromSource)) return bundledFromSource;
   const source = fileURLToPath(new URL('./worker.ts', moduleUrl));
-  const directory = join(tmpdir(), `oreal-math-verifier-${process.pid}`);
+  const directory = fileURLToPath(new URL('../../node_modules/.cache/math-verifier-worker/', moduleUrl));
   mkdirSync(directory, { recursive: true });
-  const outfile = join(directory, 'worker.mjs');
+  const outfile = join(directory, `worker-${process.pid}.mjs`);
   try {
     const esbuildName = 'esbuild';
     const esbuild = createRequire(moduleUrl)(esbuildName) as {
