@@ -4,8 +4,10 @@
  * MATH-500 problems with n = 2 through `/v1/completions`. Then a second run goes through a proxy that
  * answers some requests with HTTP 500 and drops others; it is killed midway (AbortSignal, plus a torn
  * last line as a kill mid-write leaves) and resumed until done: every (problem, sample) is in the
- * results exactly once. Finally the same checkpoint is evaluated in-process with `--checkpoint`.
+ * results exactly once. The same again with a real kill: the CLI (bundled from source) runs as a child
+ * process and is SIGKILLed midway. Finally the checkpoint is evaluated in-process with `--checkpoint`.
  */
+import { spawn } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCharTokenizer, createTransformerPolicy, initBackend, loadTokenizer, loadTransformerPolicy } from '@oreal-ts/tensor-model';
 import { startServer } from '@oreal-ts/trainer-cli';
 import { runCli } from '../src/index';
-import { hasMath500, math500File, NO_DATA_REASON, temporaryDir } from './helpers';
+import { bundleCliFromSource, hasMath500, math500File, NO_DATA_REASON, temporaryDir } from './helpers';
 
 const PROBLEMS = 20;
 const N = 2;
@@ -189,6 +191,46 @@ describe.skipIf(!hasMath500)(`end to end with oreal serve on 127.0.0.1 (${NO_DAT
       for (const key of afterKill) expect(keys).toContain(key);
       const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
       expect(summary).toMatchObject({ samples: PROBLEMS * N, complete: true });
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+      proxy.server.closeAllConnections();
+    }
+  });
+
+  it('a real kill: the CLI as a child process, SIGKILLed midway against the flaky server, then resumed — each (problem, sample) once', async () => {
+    const f = fixture as Fixture;
+    const out = join(f.dir, 'run-sigkill');
+    const cli = await bundleCliFromSource();
+    const proxy = await flakyProxy(f.server.url, () => undefined);
+    try {
+      const child = spawn(process.execPath, [cli, ...baseArgs(f, proxy.url, out)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+      const results = join(out, 'results.jsonl');
+      // Kill as soon as about a quarter of the samples are on disk.
+      for (let waited = 0; waited < 60_000; waited += 50) {
+        const text = await readFile(results, 'utf8').catch(() => '');
+        if (keysOf(text).length >= (PROBLEMS * N) / 4 || child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGKILL');
+      expect(await exited, stderr).toBe('SIGKILL');
+      const text = await readFile(results, 'utf8');
+      const afterKill = keysOf(text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1));
+      expect(afterKill.length).toBeGreaterThan(0);
+      expect(afterKill.length).toBeLessThan(PROBLEMS * N);
+
+      const logs: string[] = [];
+      let code = 1;
+      for (let attempt = 0; attempt < 5 && code !== 0; attempt++) {
+        code = await runCli([...baseArgs(f, proxy.url, out), '--resume'], { log: (m) => logs.push(m), print: () => undefined });
+      }
+      expect(code, logs.join('\n')).toBe(0);
+      const keys = keysOf(await readFile(results, 'utf8'));
+      expect(keys).toHaveLength(PROBLEMS * N);
+      expect(new Set(keys).size).toBe(PROBLEMS * N);
+      for (const key of afterKill) expect(keys).toContain(key);
     } finally {
       await new Promise((resolve) => proxy.server.close(resolve));
       proxy.server.closeAllConnections();

@@ -20,3 +20,36 @@ export const NO_DATA_REASON = 'needs ../shared/data/math500/test.jsonl from the 
 export function temporaryDir(prefix = 'math500-bench-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
+
+/**
+ * Bundle the CLI from the workspace sources (esbuild, `source` condition; third-party packages stay
+ * external) so tests can run it as a real child process — and SIGKILL it — without a prior build.
+ * The bundle goes under test-results/ so Node resolves the external packages from this app.
+ */
+export async function bundleCliFromSource(): Promise<string> {
+  const { createRequire } = await import('node:module');
+  const esbuild = createRequire(import.meta.url)('esbuild') as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
+  const outfile = resolve(repoRoot, 'apps/math500-bench/test-results/cli-bundle/cli.mjs');
+  await esbuild.build({
+    entryPoints: [resolve(repoRoot, 'apps/math500-bench/src/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    conditions: ['source'],
+    logLevel: 'silent',
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'workspace-sources-only',
+        setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => unknown): void }) {
+          build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@oreal-ts/') ? undefined : { external: true }));
+        },
+      },
+    ],
+  });
+  return outfile;
+}
