@@ -86,12 +86,13 @@ describe('oreal serve with a real tiny checkpoint', () => {
     // Swapping samplers is a one-line change for the trainer: both implement core's Sampler.
     const options: SampleOptions = { n: 2, temperature: 0, topP: 1, maxNewTokens: 12, stop: ['.'] };
     const local = await createLocalSampler({ policy, tokenizer, prompt: questionOnlyPrompt }).sample(problems, options);
-    const remote = await http().sample(problems, options);
+    const remote = await createOpenAISampler({ baseUrls: [server.url], model: 'tiny', mode: 'completions', prompt: questionOnlyPrompt, tokenIds: true }).sample(problems, options);
     for (let i = 0; i < problems.length; i++) {
       for (let k = 0; k < 2; k++) {
         const a = local[i]!.rollouts[k]!;
         const b = remote[i]!.rollouts[k]!;
         expect(b.text).toBe(a.text);
+        expect(b.tokenIds).toEqual(a.tokenIds); // via return_tokens_as_token_ids
         expect(b.finishReason).toBe(a.finishReason);
         expect(b.logProbs).toHaveLength(a.logProbs.length);
         b.logProbs.forEach((lp, t) => expect(lp).toBeCloseTo(a.logProbs[t]!, 4));

@@ -34,3 +34,12 @@ describe('isRetryableStatus / redact', () => {
     expect(redact('a sk-1 b sk-1', ['sk-1'])).toBe('a [redacted] b [redacted]');
   });
 });
+
+describe('parseTokenIds', () => {
+  it('reads vLLM token_id:<id> tokens, and gives up on any other token', async () => {
+    const { parseTokenIds } = await import('./openai-sampler');
+    expect(parseTokenIds(['token_id:5', 'token_id:0'])).toEqual([5, 0]);
+    expect(parseTokenIds(['token_id:5', 'x'])).toEqual([]);
+    expect(parseTokenIds(undefined)).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@
  * servers (retries, back-off, per-URL concurrency).
  */
 export { createLocalSampler, encodePrompt, type LocalSamplerOptions } from './local-sampler';
-export { createOpenAISampler, normaliseBaseUrl, type OpenAISamplerOptions } from './openai-sampler';
+export { createOpenAISampler, normaliseBaseUrl, parseTokenIds, type OpenAISamplerOptions } from './openai-sampler';
 export {
   generateBatch,
   generateSequences,

@@ -28,6 +28,12 @@ export interface OpenAISamplerOptions {
   readonly backoff?: Partial<BackoffOptions>;
   /** Ask for log-probs of the sampled tokens (`logprobs: 1` / `logprobs: true`). Default true. */
   readonly logProbs?: boolean;
+  /**
+   * Ask for token ids (vLLM's `return_tokens_as_token_ids`, also served by `oreal serve`): log-prob
+   * tokens come back as `token_id:<id>` and fill `Rollout.tokenIds`, aligned with `logProbs`.
+   * Needs `logProbs`. Default false.
+   */
+  readonly tokenIds?: boolean;
   /** Extra body fields for server extensions (e.g. vLLM's `include_stop_str_in_output`). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
   /** fetch implementation. Default `globalThis.fetch`. */
@@ -49,7 +55,8 @@ const OptionsSchema = z.object({
     .object({ initialMs: z.number().min(0).default(250), maxMs: z.number().min(0).default(10_000) })
     .default({ initialMs: 250, maxMs: 10_000 }),
   logProbs: z.boolean().default(true),
-});
+  tokenIds: z.boolean().default(false),
+}).refine((o) => !o.tokenIds || o.logProbs, { path: ['tokenIds'], message: 'needs logProbs: true (token ids come with the log-probs)' });
 
 /** Normalise a base URL to end in `/v1` without a trailing slash. */
 export function normaliseBaseUrl(baseUrl: string): string {
@@ -61,7 +68,21 @@ export function normaliseBaseUrl(baseUrl: string): string {
 interface ChoiceResult {
   readonly text: string;
   readonly logProbs: number[];
+  /** Token ids parsed from `token_id:<id>` tokens, when every token had that form. */
+  readonly tokenIds: number[];
   readonly finishReason: 'stop' | 'length';
+}
+
+/** Ids from vLLM-style `token_id:<id>` tokens; empty unless every token has that form. */
+export function parseTokenIds(tokens: readonly string[] | undefined): number[] {
+  if (!tokens) return [];
+  const ids: number[] = [];
+  for (const token of tokens) {
+    const match = /^token_id:(\d+)$/.exec(token);
+    if (!match) return [];
+    ids.push(Number(match[1]));
+  }
+  return ids;
 }
 
 function toFinishReason(reason: string | null | undefined): 'stop' | 'length' {
@@ -87,8 +108,9 @@ function withStopString(text: string, finishReason: 'stop' | 'length', matched: 
  * fails for good cancels the rest and `sample` rejects with `HttpRequestError` (URL, last status,
  * reason; the API key redacted). Results come back in problem order, `n` per problem.
  *
- * Remote rollouts carry `tokenIds: []` (the server's tokenisation is unknown) and, when the server
- * returns them, the log-probs of its sampled tokens (one per server token).
+ * Remote rollouts carry the log-probs of the server's sampled tokens when it returns them; their
+ * `tokenIds` are filled only with `tokenIds: true` (vLLM's `return_tokens_as_token_ids`), else
+ * empty — the one place where `logProbs` and `tokenIds` may differ in length (see README).
  */
 export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
   const config = parseConfig(OptionsSchema, options, 'openaiSampler');
@@ -117,6 +139,7 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
         return {
           text: withStopString(choice.message.content ?? '', finishReason, choice.stop_reason ?? choice.matched_stop, stops),
           logProbs: choice.logprobs?.content?.map((c) => c.logprob) ?? [],
+          tokenIds: config.tokenIds ? parseTokenIds(choice.logprobs?.content?.map((c) => c.token)) : [],
           finishReason,
         };
       });
@@ -127,6 +150,7 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
       return {
         text: withStopString(choice.text, finishReason, choice.stop_reason ?? choice.matched_stop, stops),
         logProbs: (choice.logprobs?.token_logprobs ?? []).filter((v): v is number => v !== null),
+        tokenIds: config.tokenIds ? parseTokenIds(choice.logprobs?.tokens) : [],
         finishReason,
       };
     });
@@ -168,6 +192,7 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
             ...(stops.length > 0 ? { stop: stops } : {}),
             ...(settings.seed === undefined ? {} : { seed: hashString(`${settings.seed}/${problemIndex}/${round}`) & 0x7fffffff }),
             ...(config.logProbs ? { logprobs: config.mode === 'chat' ? true : 1 } : {}),
+            ...(config.tokenIds ? { return_tokens_as_token_ids: true } : {}),
           };
           const { url, value } = await postJsonWithRetry(pool, path, body, retry, validate);
           const choices = parseChoices(value, stops);
@@ -182,7 +207,7 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
             sampleIndex,
             prompt: prompt.text,
             text: choice.text,
-            tokenIds: [],
+            tokenIds: choice.tokenIds,
             logProbs: choice.logProbs,
             finishReason: choice.finishReason,
           }),

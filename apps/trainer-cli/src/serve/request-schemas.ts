@@ -3,7 +3,7 @@ import { z } from 'zod';
 const TokenIds = z.array(z.number().int().min(0)).min(1);
 const Stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).nullable().optional();
 
-/** Sampling fields shared by both endpoints (OpenAI names, plus vLLM's `top_k`, `stop_token_ids`, `include_stop_str_in_output`). */
+/** Sampling fields shared by both endpoints (OpenAI names, plus vLLM's `top_k`, `stop_token_ids`, `include_stop_str_in_output`, `return_tokens_as_token_ids`). */
 const SamplingFields = {
   model: z.string().min(1),
   n: z.number().int().min(1).max(64).optional(),
@@ -17,6 +17,7 @@ const SamplingFields = {
   seed: z.number().int().nullable().optional(),
   stream: z.boolean().optional(),
   include_stop_str_in_output: z.boolean().optional(),
+  return_tokens_as_token_ids: z.boolean().optional(),
   presence_penalty: z.number().optional(),
   frequency_penalty: z.number().optional(),
   user: z.string().optional(),

@@ -102,7 +102,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.chatTemplate ??
     ((messages: readonly ChatMessage[]) =>
       tokenizer.applyChatTemplate ? tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }) : renderMessagesAsText(messages));
-  const tokenText = (id: number) => tokenizer.decode([id]);
+  const decodeToken = (id: number) => tokenizer.decode([id]);
+  /** How a token is shown in log-probs: its text, or vLLM's `token_id:<id>` when asked. */
+  const tokenLabel = (body: CompletionRequest | ChatRequest) => (body.return_tokens_as_token_ids ? (id: number) => `token_id:${id}` : decodeToken);
 
   const checkModel = (model: string) => {
     if (model !== modelName) throw new RequestError(404, `The model '${model}' does not exist; this server serves '${modelName}'`, 'model');
@@ -201,6 +203,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             : (raw as number[][]).map((ids) => [...ids]);
     const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? options.defaultMaxTokens ?? 16;
     const wantLogProbs = body.logprobs !== undefined && body.logprobs !== null;
+    const tokenText = tokenLabel(body);
     const choices = await generate(prompts, body, maxTokens, wantLogProbs ? (body.logprobs ?? 0) : 0);
     return {
       id: `cmpl-${randomUUID()}`,
@@ -212,7 +215,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (wantLogProbs) {
           const tokens = choice.sequence.tokenIds.map(tokenText);
           const offsets: number[] = [];
-          tokens.reduce((offset, token) => (offsets.push(offset), offset + token.length), 0);
+          choice.sequence.tokenIds.reduce((offset, id) => (offsets.push(offset), offset + decodeToken(id).length), 0);
           logprobs = {
             tokens,
             token_logprobs: choice.sequence.logProbs,
@@ -235,6 +238,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.max(1, policy.maxSequenceLength - prompt.length);
     const topLogProbs = body.logprobs ? (body.top_logprobs ?? 0) : 0;
     const choices = await generate([prompt], body, maxTokens, topLogProbs);
+    const tokenText = tokenLabel(body);
     const entry = (id: number, logprob: number) => {
       const token = tokenText(id);
       return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
