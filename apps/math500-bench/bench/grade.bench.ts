@@ -4,9 +4,9 @@
  * wrong ones — another problem's answer boxed, a response without any answer, a wrong number, and a
  * truncated reference solution. Target from issue 8: ≤ 10 s on the 2-core dev machine.
  * Run: `npx nx run math500-bench:bench` (or `npm run bench` in apps/math500-bench).
- * Env: BENCH_VERIFIER_THREADS (default 0 = in-process verifier; the pool's workers cannot load the
- * workspace sources from inside vitest). When the app is built, the same grade also runs through the
- * built CLI (`node dist/cli.js grade`, default worker pool of 2 threads) and is timed as a child process.
+ * Env: BENCH_VERIFIER_THREADS (default 0 = in-process verifier; 2 = the worker pool, as the CLI's
+ * default). When the app is built, the same grade also runs through the built CLI (`node dist/cli.js
+ * grade`, default worker pool of 2 threads) and is timed as a child process.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
