@@ -38,3 +38,17 @@ describe('fakes', () => {
     selected.forEach((s, i) => expect(s.advantage).toBeCloseTo(expected[i] ?? NaN, 12));
   });
 });
+
+describe('tabular policy checkpoints', () => {
+  it('save then load restores the logits from disk, and a missing folder is a CheckpointError', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/oreal-tabular-`);
+    const a = createTabularPolicy({ vocabSize: 3, initialLogits: [1, 2, 3] });
+    await a.save(`${dir}/ckpt`);
+    const b = createTabularPolicy({ vocabSize: 3 });
+    await b.load(`${dir}/ckpt`);
+    expect(b.logits()).toEqual([1, 2, 3]);
+    await expect(b.load(`${dir}/missing`)).rejects.toMatchObject({ code: 'CHECKPOINT' });
+  });
+});

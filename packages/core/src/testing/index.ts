@@ -13,6 +13,7 @@ import type { Verdict } from '../contracts/verdict';
 import type { Verifier, VerifierResponse } from '../contracts/verifier';
 import { responseFinishReason, responseText } from '../response';
 import { SeededRng } from '../rng';
+import { CheckpointError } from '../errors';
 
 /** A recorded call: method name and arguments. */
 export interface RecordedCall {
@@ -130,12 +131,11 @@ export interface TabularPolicy extends TrainablePolicy, Recording {
   probabilities(): number[];
 }
 
-/** Create a `TabularPolicy` (see its doc). Save/load keep the logits in memory, keyed by folder. */
+/** Create a `TabularPolicy` (see its doc). `save(dir)` writes `dir/tabular-policy.json`; `load(dir)` reads it. */
 export function createTabularPolicy(options: TabularPolicyOptions): TabularPolicy {
   const calls: RecordedCall[] = [];
   const theta = Float64Array.from(options.initialLogits ?? new Array(options.vocabSize).fill(0));
   const grad = new Float64Array(options.vocabSize);
-  const saved = new Map<string, { theta: number[]; step: number }>();
   let step = 0;
   const logSoftmax = (): Float64Array => {
     const max = Math.max(...theta);
@@ -199,12 +199,20 @@ export function createTabularPolicy(options: TabularPolicyOptions): TabularPolic
     },
     async save(dir) {
       calls.push({ method: 'save', args: [dir] });
-      saved.set(dir, { theta: Array.from(theta), step });
+      const { mkdir, writeFile } = await import('node:fs/promises');
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${dir}/tabular-policy.json`, JSON.stringify({ theta: Array.from(theta), step }));
     },
     async load(dir) {
       calls.push({ method: 'load', args: [dir] });
-      const state = saved.get(dir);
-      if (!state) throw new Error(`tabular policy: nothing saved at ${dir}`);
+      const { readFile } = await import('node:fs/promises');
+      let state: { theta: number[]; step: number };
+      try {
+        state = JSON.parse(await readFile(`${dir}/tabular-policy.json`, 'utf8')) as { theta: number[]; step: number };
+      } catch (error) {
+        throw new CheckpointError(dir, `cannot read tabular-policy.json: ${(error as Error).message}`, { cause: error });
+      }
+      if (state.theta.length !== theta.length) throw new CheckpointError(dir, `expected ${theta.length} logits, found ${state.theta.length}`);
       theta.set(state.theta);
       step = state.step;
     },
