@@ -31,6 +31,8 @@ export interface AnswerComparison {
   readonly reason: VerdictReason;
   /** Normalised forms and, when undecided, why. */
   readonly detail?: string;
+  /** `parse-failed` because the built-in parser could not read a leaf: a `symbolicBackend` may decide. */
+  readonly symbolicBackendMayHelp?: boolean;
 }
 
 interface Context {
@@ -86,7 +88,7 @@ function matchUnordered(gold: readonly AnswerNode[], predicted: readonly AnswerN
   if (gold.length !== predicted.length) return MISMATCH;
   const used = new Array<boolean>(predicted.length).fill(false);
   const results: LeafComparison[] = [];
-  let undecided: string | undefined;
+  let undecided: LeafComparison | undefined;
   for (const g of gold) {
     let found: LeafComparison | null = null;
     for (let j = 0; j < predicted.length; j++) {
@@ -97,9 +99,9 @@ function matchUnordered(gold: readonly AnswerNode[], predicted: readonly AnswerN
         found = result;
         break;
       }
-      undecided ??= result.undecided;
+      if (result.undecided) undecided ??= result;
     }
-    if (!found) return undecided ? { equal: false, rank: 0, undecided } : MISMATCH;
+    if (!found) return undecided ?? MISMATCH;
     results.push(found);
   }
   return combine(results);
@@ -301,7 +303,14 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
     const predictedNode: AnswerNode = p.isText ? textNode(p.text) : parseAnswerStructure(p.text);
     const result = compareNodes(goldNode, predictedNode, context, true);
     if (result.equal) return { equal: true, reason: REASONS[result.rank], detail: describe(g, p) };
-    if (result.undecided) return { equal: false, reason: 'parse-failed', detail: `${describe(g, p)}; ${result.undecided}` };
+    if (result.undecided) {
+      return {
+        equal: false,
+        reason: 'parse-failed',
+        detail: `${describe(g, p)}; ${result.undecided}`,
+        ...(result.unparsedLeaf ? { symbolicBackendMayHelp: true } : {}),
+      };
+    }
     return { equal: false, reason: 'mismatch', detail: describe(g, p) };
   } catch (error) {
     return { equal: false, reason: 'error', detail: `comparison failed: ${error instanceof Error ? error.message : String(error)}` };

@@ -12,6 +12,8 @@ export interface LeafComparison {
   readonly equal: boolean;
   readonly rank: EqualityRank;
   readonly undecided?: string;
+  /** A leaf could not be parsed by the built-in parser (a CAS backend might still decide). */
+  readonly unparsedLeaf?: boolean;
 }
 
 /** Optional second opinion for leaves the built-in parser cannot read (see `loadComputeEngine`). */
@@ -105,7 +107,7 @@ export function compareScalars(gold: string, predicted: string, options: Numeric
       const decided = backend.compare(gold, predicted);
       if (decided) return { equal: decided.equal, rank: 2 };
     }
-    return { equal: false, rank: 0, undecided: `could not parse ${typeof a === 'string' ? `gold '${gold}' (${a})` : `prediction '${predicted}' (${b as string})`}` };
+    return { equal: false, rank: 0, unparsedLeaf: !backend, undecided: `could not parse ${typeof a === 'string' ? `gold '${gold}' (${a})` : `prediction '${predicted}' (${b as string})`}` };
   }
   return compareParsed(a, b, options);
 }

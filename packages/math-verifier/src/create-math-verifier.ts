@@ -31,6 +31,13 @@ export interface MathVerifierOptions {
   readonly timeoutMs?: number;
 }
 
+/** Start loading compute-engine now (workers call this at start-up so pairs do not pay for it). */
+export function preloadComputeEngine(options: MathVerifierOptions = {}): Promise<unknown> {
+  return options.useComputeEngine ?? true
+    ? loadComputeEngine({ timeLimitMs: options.timeoutMs ?? 2000, relativeTolerance: options.relativeTolerance ?? 1e-9 })
+    : Promise.resolve(null);
+}
+
 /** Everything behind a verdict, for `--explain` outputs. */
 export interface VerdictExplanation {
   readonly verdict: Verdict;
@@ -97,11 +104,10 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
         return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction };
       }
       let comparison = compareAnswers(gold, predicted, backend ? { ...compareOptions, symbolicBackend: backend } : compareOptions);
-      if (comparison.reason === 'parse-failed' && useComputeEngine && backend === undefined) {
+      // Load the CAS only for LaTeX the built-in parser could not read (not for overflow or caps).
+      if (comparison.symbolicBackendMayHelp && useComputeEngine && backend === undefined) {
         backend = await loadComputeEngine({ timeLimitMs: options.timeoutMs ?? 2000, relativeTolerance: options.relativeTolerance ?? 1e-9 });
         if (backend) comparison = compareAnswers(gold, predicted, { ...compareOptions, symbolicBackend: backend });
-      } else if (comparison.reason === 'parse-failed' && backend) {
-        comparison = compareAnswers(gold, predicted, { ...compareOptions, symbolicBackend: backend });
       }
       const verdict: Verdict = {
         correct: comparison.equal,

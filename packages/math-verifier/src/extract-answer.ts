@@ -135,7 +135,9 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
   const empty = { boxedAnswers: [] as string[], conflictingBoxedAnswers: false, marker, scannedFrom };
   const { answers, unclosed } = findBoxed(scanned);
   if (answers.length > 0) {
-    const normalized = new Set(answers.map((a) => (a.length <= LIMITS.maxAnswerChars ? normalizeAnswer(a) : a)));
+    // Normalise only distinct raw answers (at most the last 64) so 50,000 boxes stay cheap.
+    const distinct = [...new Set(answers)].slice(-64);
+    const normalized = distinct.length === 1 ? new Set(distinct) : new Set(distinct.map((a) => (a.length <= LIMITS.maxAnswerChars ? normalizeAnswer(a) : a)));
     return {
       answer: answers[answers.length - 1] as string,
       source: 'boxed',

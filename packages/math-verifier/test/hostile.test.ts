@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '@oreal-ts/core';
 import { createMathVerifier } from '../src/index';
 import { createVerifierPool } from '../src/pool/index';
@@ -36,6 +36,10 @@ describe('hostile inputs, in process (pure core; caps instead of timeouts)', () 
 
 describe('hostile inputs through the worker pool (hard time limit)', () => {
   const pool = createVerifierPool({ threads: 2, timeoutMs: BOUND_MS - 200 });
+  // Start the workers (and their compute-engine import) before timing anything.
+  beforeAll(async () => {
+    await Promise.all([pool.verify(problem('1'), '\\boxed{1}'), pool.verify(problem('2'), '\\boxed{2}')]);
+  });
   afterAll(() => pool.close());
 
   it('returns a verdict for every hostile case within the bound, with the compute-engine fallback on', async () => {
@@ -43,9 +47,8 @@ describe('hostile inputs through the worker pool (hard time limit)', () => {
       const start = performance.now();
       const verdict = await pool.verify(problem(hostile.gold), hostile.response);
       const elapsed = performance.now() - start;
-      if (elapsed > 300) console.log(`${hostile.name}: ${Math.round(elapsed)} ms, ${verdict.reason}`);
-      // The first call may include a worker's start-up; the limit itself is BOUND_MS - 200.
-      expect(elapsed, hostile.name).toBeLessThan(BOUND_MS + 1500);
+      // The pair limit is BOUND_MS - 200; a timed-out worker's replacement starts in the background.
+      expect(elapsed, `${hostile.name}: ${verdict.reason}`).toBeLessThan(BOUND_MS);
       // Only the two cases whose last boxed answer really is the gold are correct.
       expect(verdict.correct, hostile.name).toBe(hostile.name === 'many boxed answers' || hostile.name === '1 MB response');
     }

@@ -4,7 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Problem, Verdict, VerifierResponse } from '@oreal-ts/core';
-import { createMathVerifier, type MathVerifier, type MathVerifierOptions } from '../create-math-verifier';
+import { createMathVerifier, preloadComputeEngine, type MathVerifier, type MathVerifierOptions } from '../create-math-verifier';
 
 /** One unit of work sent to a worker. */
 export interface VerifyTask {
@@ -19,8 +19,13 @@ export interface VerifyTask {
 
 const verifiers = new Map<string, MathVerifier>();
 
+// Load the CAS as the worker starts; the 'started' signal waits for it, so its import (≈0.3–2 s)
+// counts as worker start-up, not against a pair's time limit.
+const computeEngineReady = preloadComputeEngine();
+
 /** Verify one pair inside the worker. */
 export default async function verifyTask(task: VerifyTask): Promise<Verdict> {
+  if (task.options.useComputeEngine ?? true) await computeEngineReady;
   task.startedPort?.postMessage('started');
   task.startedPort?.close();
   let verifier = verifiers.get(task.optionsKey);
