@@ -34,6 +34,7 @@ describe('extractAnswer', () => {
     expect(extractAnswer('Thus the final answer is $\\frac{3}{4}$. Done').answer).toBe('\\frac{3}{4}');
     expect(extractAnswer('The answer is 12.').answer).toBe('12');
     expect(extractAnswer('Final Answer: 7\nmore').answer).toBe('7');
+    expect(extractAnswer('So the answer is 12 because the sum is even.').answer).toBe('12');
   });
 
   it('uses the last number only when asked', () => {

@@ -97,7 +97,9 @@ function findAnswerIs(text: string): string | null {
   }
   rest = rest.split('\n')[0] ?? '';
   const sentence = /^(.*?)(?:\.\s|\.$|$)/.exec(rest);
-  const answer = (sentence?.[1] ?? rest).trim().replace(/^\*+|\*+$/g, '').trim().replace(/[.;]+$/, '');
+  // "The answer is 5 because …": the answer stops before an explaining clause.
+  const clause = (sentence?.[1] ?? rest).split(/\s(?:because|since|as|which|so that|when|where)\s/)[0] ?? '';
+  const answer = clause.trim().replace(/^\*+|\*+$/g, '').trim().replace(/[.;]+$/, '');
   return answer === '' ? null : answer;
 }
 
