@@ -56,6 +56,15 @@ describe('properties', () => {
     );
   });
 
+  it('comparison is symmetric on random pairs (no base subscripts involved)', () => {
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        expect(compareAnswers(a, b).equal, `${a} vs ${b}`).toBe(compareAnswers(b, a).equal);
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+
   it('normalisation is idempotent', () => {
     fc.assert(
       fc.property(value, (text) => {
