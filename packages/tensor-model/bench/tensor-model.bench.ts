@@ -40,8 +40,11 @@ const configs: Record<string, TransformerConfigInput> = {
   '1M': { vocab_size: 64, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 4, num_attention_heads: 4, max_position_embeddings: 512 },
   '5M': { vocab_size: 64, hidden_size: 256, intermediate_size: 688, num_hidden_layers: 6, num_attention_heads: 4, max_position_embeddings: 512 },
 };
-const BATCH = 16;
-const SEQUENCE = 128;
+/** `TENSOR_MODEL_BENCH_SMOKE=1` shrinks every size to check the script end to end (results flagged `smoke`). */
+const SMOKE = process.env.TENSOR_MODEL_BENCH_SMOKE === '1';
+const BATCH = SMOKE ? 2 : 16;
+const SEQUENCE = SMOKE ? 16 : 128;
+const NEW_TOKENS = SMOKE ? 8 : 128;
 
 function randomBatch(vocab: number, rows: number, prompt: number, response: number, seed: number): TokenBatch {
   const rng = new SeededRng(seed);
@@ -56,7 +59,7 @@ const meanNll: PerTokenLoss = (values) => {
 
 describe('tensor-model benchmark', () => {
   it('(a) 2-D matMul GFLOP/s', async () => {
-    const shapes: [number, number, number][] = [
+    const shapes: [number, number, number][] = SMOKE ? [[64, 32, 64]] : [
       [BATCH * SEQUENCE, 256, 1376], // 5M gate|up
       [BATCH * SEQUENCE, 688, 256], // 5M down
       [BATCH * SEQUENCE, 256, 768], // 5M qkv
@@ -71,15 +74,15 @@ describe('tensor-model benchmark', () => {
       tf.dispose([a, b]);
     }
     matMulGflops = Math.max(...results.map((r) => r.gflops));
-    writeBenchResult(PACKAGE, 'matmul', { backend: backend.backend, shapes: results, gflops: matMulGflops, note: 'no transpose flags; b reused (XNNPACK caches the packed operand); best shape reported as gflops' });
+    writeBenchResult(PACKAGE, 'matmul', { smoke: SMOKE, backend: backend.backend, shapes: results, gflops: matMulGflops, note: 'no transpose flags; b reused (XNNPACK caches the packed operand); best shape reported as gflops' });
     console.log('matMul', results.map((r) => `${r.m}x${r.k}x${r.n}: ${r.gflops.toFixed(2)} GFLOP/s`).join('; '));
     expect(matMulGflops).toBeGreaterThan(0);
   });
 
   it('attention batched products: rank-3 matMul vs depthwise convolution (forward + backward)', async () => {
     const cases = [
-      { name: '1M (G=B·H=64, T=128, D=32)', groups: BATCH * 4, time: SEQUENCE, headDim: 32 },
-      { name: '5M (G=B·H=64, T=128, D=64)', groups: BATCH * 4, time: SEQUENCE, headDim: 64 },
+      { name: `1M (G=B·H=${BATCH * 4}, T=${SEQUENCE}, D=32)`, groups: BATCH * 4, time: SEQUENCE, headDim: 32 },
+      { name: `5M (G=B·H=${BATCH * 4}, T=${SEQUENCE}, D=64)`, groups: BATCH * 4, time: SEQUENCE, headDim: 64 },
     ];
     const results = [];
     for (const c of cases) {
@@ -104,7 +107,7 @@ describe('tensor-model benchmark', () => {
       results.push(row);
       tf.dispose([q, kT, v]);
     }
-    writeBenchResult(PACKAGE, 'attention-products', { backend: backend.backend, results, chosen: backend.backend === 'wasm' ? 'depthwise' : 'matmul' });
+    writeBenchResult(PACKAGE, 'attention-products', { smoke: SMOKE, backend: backend.backend, results, chosen: backend.backend === 'wasm' ? 'depthwise' : 'matmul' });
     console.log('attention products', JSON.stringify(results));
     expect(results).toHaveLength(2);
   });
@@ -128,7 +131,7 @@ describe('tensor-model benchmark', () => {
       policy.dispose();
     }
     const fiveM = results.find((r) => r.config === '5M');
-    writeBenchResult(PACKAGE, 'training', { backend: backend.backend, matMulGflops, results, target: 'ratioToMatMul ≥ 0.35 for 5M', met: (fiveM?.ratioToMatMul ?? 0) >= 0.35 });
+    writeBenchResult(PACKAGE, 'training', { smoke: SMOKE, backend: backend.backend, matMulGflops, results, target: 'ratioToMatMul ≥ 0.35 for 5M', met: (fiveM?.ratioToMatMul ?? 0) >= 0.35 });
     console.log('training', JSON.stringify(results));
     expect(results).toHaveLength(2);
   });
@@ -137,7 +140,7 @@ describe('tensor-model benchmark', () => {
     const config = parseTransformerConfig(configs['1M']);
     const policy = createTransformerPolicy(config, { seed: 3 });
     const prompts = randomBatch(config.vocab_size, BATCH, 8, 0, 4).promptIds;
-    const newTokens = 128;
+    const newTokens = NEW_TOKENS;
     const rng = new SeededRng(5);
     const next = () => prompts.map(() => rng.int(config.vocab_size));
     let start = performance.now();
@@ -159,6 +162,7 @@ describe('tensor-model benchmark', () => {
     const recomputeMs = performance.now() - start;
     policy.dispose();
     const result = {
+      smoke: SMOKE,
       backend: backend.backend,
       config: '1M',
       batch: BATCH,
