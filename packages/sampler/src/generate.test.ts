@@ -47,3 +47,28 @@ describe('generateBatch', () => {
     expect(row!.topLogProbs![0]).toHaveLength(3);
   });
 });
+
+describe('generateBatch vocabulary', () => {
+  it('never draws ids beyond the tokenizer’s vocabulary, and reports log-probs over the model’s whole vocabulary', async () => {
+    // A 160-id model whose padding ids (128..159) carry most of the mass; the fake tokenizer knows 128 ids.
+    const tokenizer = createFakeTokenizer();
+    const padded = {
+      ...createScriptedPolicy(() => [], 160),
+      startDecoding: async (promptIds: readonly (readonly number[])[]) => {
+        const row = () => {
+          const logits = new Float32Array(160);
+          logits.fill(5, 128);
+          logits['q'.charCodeAt(0)] = 1;
+          return logits;
+        };
+        return { batchSize: promptIds.length, prefill: async () => promptIds.map(row), step: async () => promptIds.map(row), dispose: () => undefined };
+      },
+    };
+    const [row] = await generateBatch(padded, tokenizer, [{ promptIds: [1], rng: new SeededRng(2) }], { ...greedy, temperature: 1, maxNewTokens: 20 });
+    expect(row!.tokenIds.every((id) => id < 128)).toBe(true);
+    const z = new Float32Array(160).fill(5, 128);
+    z['q'.charCodeAt(0)] = 1;
+    const { logProbAt } = await import('./sampling');
+    row!.tokenIds.forEach((id, t) => expect(row!.logProbs[t]).toBeCloseTo(logProbAt(z, id), 6));
+  });
+});

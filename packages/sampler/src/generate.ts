@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@oreal-ts/core';
 import type { Policy, RandomSource, Tokenizer } from '@oreal-ts/core';
-import { logSoftmax, sampleToken, type TokenSamplingSettings } from './sampling';
+import { logProbAt, logSoftmax, sampleToken, type TokenSamplingSettings } from './sampling';
 import { findStopString } from './stop-strings';
 
 /** One sequence to generate: its prompt token ids and its own random stream. */
@@ -141,7 +141,11 @@ export async function generateBatch(
         const plan = rowPlans[r] as RowPlan;
         const rowLogits = logits[r];
         if (!rowLogits) throw new InvalidArgumentError('policy', `decoding session returned ${logits.length} logit rows for a batch of ${rows.length}`);
-        const { tokenId, logProb } = sampleToken(rowLogits, plan.settings, (requests[r] as GenerationRequest).rng);
+        // Draw only ids the tokenizer knows (models may pad their vocabulary past it, as Qwen2 does);
+        // the log-prob stays the model's own, over its whole vocabulary.
+        const drawable = rowLogits.length > tokenizer.vocabSize ? rowLogits.subarray(0, tokenizer.vocabSize) : rowLogits;
+        const { tokenId } = sampleToken(drawable, plan.settings, (requests[r] as GenerationRequest).rng);
+        const logProb = logProbAt(rowLogits, tokenId);
         row.tokenIds.push(tokenId);
         row.logProbs.push(logProb);
         if (plan.topCount > 0) row.topLogProbs.push(topTokens(rowLogits, plan.topCount));
