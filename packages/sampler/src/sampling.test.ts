@@ -104,3 +104,19 @@ describe('topTokens', () => {
     top.forEach((t) => expect(t.logProb).toBeCloseTo(logProbAt(z, t.tokenId), 12));
   });
 });
+
+describe('topKFilter agrees with a full sort', () => {
+  it('for small and large k, with ties, on random rows', () => {
+    const rng = new SeededRng(21);
+    for (let trial = 0; trial < 20; trial++) {
+      const v = 50 + rng.int(600);
+      const z = Array.from({ length: v }, () => Math.round(rng.normal() * 4) / 2); // many ties
+      for (const k of [1, 7, 50, 300]) {
+        const order = z.map((value, id) => ({ value, id })).sort((a, b) => b.value - a.value || a.id - b.id);
+        const expected = new Set(order.slice(0, Math.min(k, v)).map((e) => e.id));
+        const kept = Array.from(topKFilter(z, k)).flatMap((value, id) => (value === -Infinity ? [] : [id]));
+        expect(new Set(kept)).toEqual(expected);
+      }
+    }
+  });
+});

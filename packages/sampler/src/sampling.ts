@@ -65,11 +65,35 @@ function descendingOrder(logits: ArrayLike<number>): number[] {
   return order;
 }
 
-/** In-place top-k mask (see `topKFilter`). */
+/**
+ * In-place top-k mask (see `topKFilter`). For k ≤ 256 one pass keeps a sorted list of the k best
+ * (O(V) when most logits fall below the running k-th value) instead of sorting all V ids; ids are
+ * visited in ascending order and only a strictly larger value displaces, so ties keep lower ids.
+ */
 function maskTopK(z: Float64Array, k: number): void {
   if (k <= 0 || k >= z.length) return;
-  const order = descendingOrder(z);
-  for (let rank = k; rank < order.length; rank++) z[order[rank] as number] = -Infinity;
+  if (k > 256) {
+    const order = descendingOrder(z);
+    for (let rank = k; rank < order.length; rank++) z[order[rank] as number] = -Infinity;
+    return;
+  }
+  const bestIds: number[] = [];
+  const bestValues: number[] = [];
+  for (let id = 0; id < z.length; id++) {
+    const value = z[id] as number;
+    if (bestIds.length === k && value <= (bestValues[k - 1] as number)) continue;
+    let at = bestIds.length;
+    while (at > 0 && (bestValues[at - 1] as number) < value) at--;
+    bestIds.splice(at, 0, id);
+    bestValues.splice(at, 0, value);
+    if (bestIds.length > k) {
+      bestIds.pop();
+      bestValues.pop();
+    }
+  }
+  const keep = new Uint8Array(z.length);
+  for (const id of bestIds) keep[id] = 1;
+  for (let id = 0; id < z.length; id++) if (!keep[id]) z[id] = -Infinity;
 }
 
 /** In-place nucleus mask (see `topPFilter`). */
