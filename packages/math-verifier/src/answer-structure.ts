@@ -175,6 +175,8 @@ export function parseAnswerStructure(text: string, depth = 0): AnswerNode {
   if (matrix) return matrix;
   const relation = parseRelation(text);
   if (relation) return relation;
+  const choice = /^\(([A-E])\)$|^([A-E])\)$/.exec(text);
+  if (choice) return { kind: 'choice', letter: (choice[1] ?? choice[2]) as string };
   const first = text[0] ?? '';
   if (text.startsWith('\\{') && text.endsWith('\\}') && matchingClose(text, 0) === text.length - 1) {
     const inner = splitTopLevel(text.slice(2, -2), [',', ';']) ?? [];
@@ -190,8 +192,6 @@ export function parseAnswerStructure(text: string, depth = 0): AnswerNode {
   if (base && /\d/.test(base[1] ?? '')) return { kind: 'base', digits: (base[1] ?? '').toLowerCase(), base: Number(base[2]) };
   const plusMinus = expandPlusMinus(text);
   if (plusMinus) return { kind: 'list', items: plusMinus.map((item) => parseAnswerStructure(item, depth + 1)) };
-  const choice = /^\(([A-E])\)$|^([A-E])\)$/.exec(text);
-  if (choice) return { kind: 'choice', letter: (choice[1] ?? choice[2]) as string };
   return { kind: 'scalar', text };
 }
 
