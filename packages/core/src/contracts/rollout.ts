@@ -17,7 +17,11 @@ export interface Rollout {
   readonly text: string;
   /** Response token ids; the stop token, when produced, is the last one. Empty when unknown (remote). */
   readonly tokenIds: readonly number[];
-  /** Behaviour-policy log-prob of each response token (same length as `tokenIds`), when known. */
+  /**
+   * Behaviour-policy log-prob of each response token. Aligned with `tokenIds` when those are known;
+   * a remote sampler without token ids may report the server's own per-token log-probs here
+   * (informational: a trainer re-tokenises such rollouts and re-scores them). Empty when unknown.
+   */
   readonly logProbs: readonly number[];
   /** Why generation ended. */
   readonly finishReason: FinishReason;
