@@ -32,6 +32,7 @@ function close(a: BoxedLike, b: BoxedLike, tolerance: number): boolean | null {
  * engine as a `SymbolicBackend` for answers the built-in parser cannot read. Equality is decided
  * numerically (at random points when there are unknowns), never with compute-engine's tolerant
  * `isEqual` (which calls `1/2^50` equal to 0). Resolves to `null` when the library is unavailable.
+ * The backend is cached for the process (or worker): the options of the first call win.
  */
 export function loadComputeEngine(options: ComputeEngineOptions = {}): Promise<SymbolicBackend | null> {
   cached ??= (async () => {
