@@ -29,8 +29,15 @@ export function setBatchedProductFormulation(next: BatchedProductFormulation): B
   return previous;
 }
 
-function useDepthwise(): boolean {
-  return formulation === 'depthwise' || (formulation === 'auto' && tf.getBackend() === 'wasm');
+/**
+ * Below this many rows per group (e.g. one query per step when decoding with a cache), the rank-3
+ * matMul's loop is cheap and the convolution's per-call cost (XNNPACK packs the filter, i.e. the
+ * whole key/value cache, on every call) dominates, so `auto` keeps matMul.
+ */
+const DEPTHWISE_MIN_ROWS = 16;
+
+function useDepthwise(rows: number): boolean {
+  return formulation === 'depthwise' || (formulation === 'auto' && rows >= DEPTHWISE_MIN_ROWS && tf.getBackend() === 'wasm');
 }
 
 /** a [G, M, K] · b [G, K, N] → [G, M, N] as a depthwise convolution (see the file comment). */
@@ -44,7 +51,7 @@ export function batchedProductByDepthwise(a: tf.Tensor3D, b: tf.Tensor3D): tf.Te
 }
 
 function product(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return useDepthwise() ? batchedProductByDepthwise(a, b) : tf.matMul(a, b);
+  return useDepthwise(a.shape[1]) ? batchedProductByDepthwise(a, b) : tf.matMul(a, b);
 }
 
 const batchedProductWithGradient = tf.customGrad((a, b, save) => {
