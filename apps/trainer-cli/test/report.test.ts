@@ -63,8 +63,17 @@ describe('progress', () => {
     progress.update(2, { pass: '60%' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[rl\] 2\/4 · 12s elapsed · eta 12s · pass 60%\n$/);
-    now = 20_000;
+    now = 14_000;
+    progress.update(3);
+    expect(lines).toHaveLength(1);
     progress.stop();
     expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\[rl\] 3\/4 /);
+    // No repeated line when the last update was already printed.
+    progress.start('eval', 1);
+    now = 30_000;
+    progress.update(1);
+    progress.stop();
+    expect(lines).toHaveLength(3);
   });
 });

@@ -114,6 +114,12 @@ export const TokenRewardModelSectionSchema = z.strictObject({
 export const SftSectionSchema = z.strictObject({
   steps: z.number().int().min(0).default(200),
   batchSize: z.number().int().positive().default(32),
+  teacherCarryDropRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('Imperfect-teacher SFT data: probability that a worked addition solution forgets a column carry (0 = exact solutions).'),
   optimizer: OptimizerSchema.prefault({ learningRate: 2e-3, warmupSteps: 10 }),
 });
 

@@ -7,6 +7,7 @@ import { trainingOptions } from '../compose/create-components';
 import { promptTemplateFor } from '../compose/prompt-templates';
 import { renderPrompt } from '@oreal-ts/sampler';
 import type { ProgressReporter } from '../report/progress';
+import { withImperfectTeacher } from './imperfect-teacher';
 
 /** Result of the supervised warm start. */
 export interface WarmStartResult {
@@ -22,6 +23,7 @@ export function supervisedExamples(problems: readonly Problem[], config: OrealCo
   const template = promptTemplateFor(config.data.promptTemplate);
   return problems
     .filter((problem) => problem.solution !== undefined)
+    .map((problem) => withImperfectTeacher(problem, config.sft.teacherCarryDropRate, config.seed))
     .map((problem) => ({ prompt: renderPrompt(template, problem, tokenizer), response: problem.solution as string }));
 }
 
