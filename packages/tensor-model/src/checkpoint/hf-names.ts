@@ -1,6 +1,6 @@
 /**
- * Conversion between the internal parameter layout (`model/parameters.ts`: [in, out] weights,
- * fused qkv and gate|up) and Hugging Face tensor names and layouts ([out, in] weights):
+ * Conversion between the internal parameter layout (`model/parameters.ts`: [in, out] weights)
+ * and Hugging Face tensor names and layouts ([out, in] weights):
  *
  *   model.embed_tokens.weight                         [V, C]
  *   model.layers.N.input_layernorm.weight             [C]
@@ -37,19 +37,19 @@ export function huggingFaceParts(d: ModelDimensions, options: { lmHead: boolean 
   for (let layer = 0; layer < d.layers; layer++) {
     const p = `model.layers.${layer}.`;
     parts.push({ hfName: `${p}input_layernorm.weight`, shape: [c], internal: names.inputNorm(layer), kind: 'same', offset: 0 });
-    parts.push({ hfName: `${p}self_attn.q_proj.weight`, shape: [q, c], internal: names.qkvWeight(layer), kind: 'matrix', offset: 0 });
-    parts.push({ hfName: `${p}self_attn.k_proj.weight`, shape: [kv, c], internal: names.qkvWeight(layer), kind: 'matrix', offset: q });
-    parts.push({ hfName: `${p}self_attn.v_proj.weight`, shape: [kv, c], internal: names.qkvWeight(layer), kind: 'matrix', offset: q + kv });
+    parts.push({ hfName: `${p}self_attn.q_proj.weight`, shape: [q, c], internal: names.queryWeight(layer), kind: 'matrix', offset: 0 });
+    parts.push({ hfName: `${p}self_attn.k_proj.weight`, shape: [kv, c], internal: names.keyWeight(layer), kind: 'matrix', offset: 0 });
+    parts.push({ hfName: `${p}self_attn.v_proj.weight`, shape: [kv, c], internal: names.valueWeight(layer), kind: 'matrix', offset: 0 });
     if (d.qkvBias) {
-      parts.push({ hfName: `${p}self_attn.q_proj.bias`, shape: [q], internal: names.qkvBias(layer), kind: 'vector', offset: 0 });
-      parts.push({ hfName: `${p}self_attn.k_proj.bias`, shape: [kv], internal: names.qkvBias(layer), kind: 'vector', offset: q });
-      parts.push({ hfName: `${p}self_attn.v_proj.bias`, shape: [kv], internal: names.qkvBias(layer), kind: 'vector', offset: q + kv });
+      parts.push({ hfName: `${p}self_attn.q_proj.bias`, shape: [q], internal: names.queryBias(layer), kind: 'same', offset: 0 });
+      parts.push({ hfName: `${p}self_attn.k_proj.bias`, shape: [kv], internal: names.keyBias(layer), kind: 'same', offset: 0 });
+      parts.push({ hfName: `${p}self_attn.v_proj.bias`, shape: [kv], internal: names.valueBias(layer), kind: 'same', offset: 0 });
     }
     parts.push({ hfName: `${p}self_attn.o_proj.weight`, shape: [c, q], internal: names.outputWeight(layer), kind: 'matrix', offset: 0 });
     if (d.outputBias) parts.push({ hfName: `${p}self_attn.o_proj.bias`, shape: [c], internal: names.outputBias(layer), kind: 'same', offset: 0 });
     parts.push({ hfName: `${p}post_attention_layernorm.weight`, shape: [c], internal: names.postNorm(layer), kind: 'same', offset: 0 });
-    parts.push({ hfName: `${p}mlp.gate_proj.weight`, shape: [intermediate, c], internal: names.gateUpWeight(layer), kind: 'matrix', offset: 0 });
-    parts.push({ hfName: `${p}mlp.up_proj.weight`, shape: [intermediate, c], internal: names.gateUpWeight(layer), kind: 'matrix', offset: intermediate });
+    parts.push({ hfName: `${p}mlp.gate_proj.weight`, shape: [intermediate, c], internal: names.gateWeight(layer), kind: 'matrix', offset: 0 });
+    parts.push({ hfName: `${p}mlp.up_proj.weight`, shape: [intermediate, c], internal: names.upWeight(layer), kind: 'matrix', offset: 0 });
     parts.push({ hfName: `${p}mlp.down_proj.weight`, shape: [c, intermediate], internal: names.downWeight(layer), kind: 'matrix', offset: 0 });
   }
   parts.push({ hfName: 'model.norm.weight', shape: [c], internal: names.finalNorm, kind: 'same', offset: 0 });

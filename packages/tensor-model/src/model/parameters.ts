@@ -1,11 +1,11 @@
 /**
  * The model's parameters: names, shapes and initialisation.
  *
- * Internal layout differs from Hugging Face's in two ways, both for speed on CPU backends, and
- * the checkpoint code converts both ways (`checkpoint/hf-names.ts`):
- * - linear weights are stored [in, out] (so `x·W` needs no transpose); HF stores [out, in];
- * - q/k/v projections are fused into one `qkv_proj` [C, (H + 2·H_kv)·D] (columns q | k | v), and
- *   gate/up into one `gate_up_proj` [C, 2·I] (columns gate | up): one matMul instead of three/two.
+ * Internal layout differs from Hugging Face's in one way, for speed on CPU backends, and the
+ * checkpoint code converts both ways (`checkpoint/hf-names.ts`): linear weights are stored
+ * [in, out] (so `x·W` needs no transpose); HF stores [out, in]. Projections are NOT fused
+ * (q|k|v, gate|up): splitting a fused output along its last axis cost more on wasm (SplitV and,
+ * in the backward pass, Concat: 16% of a training step, measured) than the extra matMul calls.
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeededRng } from '@oreal-ts/core';
@@ -29,27 +29,40 @@ export const names = {
   finalNorm: 'norm',
   lmHead: 'lm_head',
   inputNorm: (layer: number) => `layers.${layer}.input_layernorm`,
-  qkvWeight: (layer: number) => `layers.${layer}.qkv_proj.weight`,
-  qkvBias: (layer: number) => `layers.${layer}.qkv_proj.bias`,
+  queryWeight: (layer: number) => `layers.${layer}.q_proj.weight`,
+  queryBias: (layer: number) => `layers.${layer}.q_proj.bias`,
+  keyWeight: (layer: number) => `layers.${layer}.k_proj.weight`,
+  keyBias: (layer: number) => `layers.${layer}.k_proj.bias`,
+  valueWeight: (layer: number) => `layers.${layer}.v_proj.weight`,
+  valueBias: (layer: number) => `layers.${layer}.v_proj.bias`,
   outputWeight: (layer: number) => `layers.${layer}.o_proj.weight`,
   outputBias: (layer: number) => `layers.${layer}.o_proj.bias`,
   postNorm: (layer: number) => `layers.${layer}.post_attention_layernorm`,
-  gateUpWeight: (layer: number) => `layers.${layer}.gate_up_proj.weight`,
+  gateWeight: (layer: number) => `layers.${layer}.gate_proj.weight`,
+  upWeight: (layer: number) => `layers.${layer}.up_proj.weight`,
   downWeight: (layer: number) => `layers.${layer}.down_proj.weight`,
 } as const;
 
 /** Every parameter of a model with these dimensions, in a stable order. */
 export function parameterSpecs(d: ModelDimensions): ParameterSpec[] {
-  const qkvWidth = (d.heads + 2 * d.kvHeads) * d.headDim;
+  const queryWidth = d.heads * d.headDim;
+  const keyWidth = d.kvHeads * d.headDim;
   const specs: ParameterSpec[] = [{ name: names.embed, shape: [d.vocabSize, d.hidden], init: 'normal', decay: true }];
   for (let layer = 0; layer < d.layers; layer++) {
     specs.push({ name: names.inputNorm(layer), shape: [d.hidden], init: 'ones', decay: false });
-    specs.push({ name: names.qkvWeight(layer), shape: [d.hidden, qkvWidth], init: 'normal', decay: true });
-    if (d.qkvBias) specs.push({ name: names.qkvBias(layer), shape: [qkvWidth], init: 'zeros', decay: false });
+    specs.push({ name: names.queryWeight(layer), shape: [d.hidden, queryWidth], init: 'normal', decay: true });
+    specs.push({ name: names.keyWeight(layer), shape: [d.hidden, keyWidth], init: 'normal', decay: true });
+    specs.push({ name: names.valueWeight(layer), shape: [d.hidden, keyWidth], init: 'normal', decay: true });
+    if (d.qkvBias) {
+      specs.push({ name: names.queryBias(layer), shape: [queryWidth], init: 'zeros', decay: false });
+      specs.push({ name: names.keyBias(layer), shape: [keyWidth], init: 'zeros', decay: false });
+      specs.push({ name: names.valueBias(layer), shape: [keyWidth], init: 'zeros', decay: false });
+    }
     specs.push({ name: names.outputWeight(layer), shape: [d.heads * d.headDim, d.hidden], init: 'normal', decay: true });
     if (d.outputBias) specs.push({ name: names.outputBias(layer), shape: [d.hidden], init: 'zeros', decay: false });
     specs.push({ name: names.postNorm(layer), shape: [d.hidden], init: 'ones', decay: false });
-    specs.push({ name: names.gateUpWeight(layer), shape: [d.hidden, 2 * d.intermediate], init: 'normal', decay: true });
+    specs.push({ name: names.gateWeight(layer), shape: [d.hidden, d.intermediate], init: 'normal', decay: true });
+    specs.push({ name: names.upWeight(layer), shape: [d.hidden, d.intermediate], init: 'normal', decay: true });
     specs.push({ name: names.downWeight(layer), shape: [d.intermediate, d.hidden], init: 'normal', decay: true });
   }
   specs.push({ name: names.finalNorm, shape: [d.hidden], init: 'ones', decay: false });

@@ -25,10 +25,10 @@ describe('rmsNorm', () => {
 });
 
 describe('swiGlu', () => {
-  it('has correct gradients for input, gate|up and down', () => {
+  it('has correct gradients for input, gate, up and down', () => {
     const check = gradientCheck(
-      (x, gu, down) => projectToScalar(swiGlu(x, gu as tf.Tensor2D, down as tf.Tensor2D, 6)),
-      [random([2, 3, 4], 3), random([4, 12], 4, 0.5), random([6, 4], 5, 0.5)],
+      (x, gate, up, down) => projectToScalar(swiGlu(x, gate as tf.Tensor2D, up as tf.Tensor2D, down as tf.Tensor2D)),
+      [random([2, 3, 4], 3), random([4, 6], 4, 0.5), random([4, 6], 14, 0.5), random([6, 4], 5, 0.5)],
     );
     expect(check.largestGradient).toBeGreaterThan(0.05);
     expect(check.worst).toBeLessThan(TOLERANCE);

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelDimensions } from '../config';
 import { embed } from '../ops/embedding';
-import { linear, matMul2d } from '../ops/matmul';
+import { linear, matMul2d, matMulByConstant } from '../ops/matmul';
 import { attentionScores, attentionValues } from '../ops/attention-products';
 import { names, type ParameterMap } from './parameters';
 
@@ -51,21 +51,21 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }
 
-/** SwiGLU MLP: down(silu(gate(x)) ⊙ up(x)), gate|up fused in one [C, 2I] matMul. x [B, T, C] → [B, T, C]. */
-export function swiGlu(x: tf.Tensor, gateUp: tf.Tensor2D, down: tf.Tensor2D, intermediate: number): tf.Tensor {
-  const both = linear(x, gateUp); // [B, T, 2I]
-  const [gate, up] = tf.split(both, [intermediate, intermediate], -1) as [tf.Tensor, tf.Tensor];
-  const activated = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(g) ⊙ u   [B, T, I]
+/** SwiGLU MLP: down(silu(gate(x)) ⊙ up(x)). x [B, T, C] → [B, T, C]. */
+export function swiGlu(x: tf.Tensor, gate: tf.Tensor2D, up: tf.Tensor2D, down: tf.Tensor2D): tf.Tensor {
+  const g = linear(x, gate); // [B, T, I]
+  const activated = tf.mul(tf.mul(g, tf.sigmoid(g)), linear(x, up)); // silu(g) ⊙ up(x)   [B, T, I]
   return linear(activated, down); // [B, T, C]
 }
 
 /**
  * Rotary embedding in HF's rotate-half convention on a [B, T, N, D] tensor:
- * x·cos + rotate_half(x)·sin, with rotate_half done as one [D, D] matMul.
+ * x·cos + rotate_half(x)·sin, with rotate_half done as one [D, D] matMul by the constant R
+ * (gradient with respect to x only: ∂x = ∂y·Rᵀ, no wasted gradient for R).
  */
 export function applyRotary(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotateHalf: tf.Tensor2D): tf.Tensor4D {
   const [b, t, n, d] = x.shape;
-  const rotated = tf.reshape(matMul2d(tf.reshape(x, [-1, d]), rotateHalf), [b, t, n, d]);
+  const rotated = tf.reshape(matMulByConstant(tf.reshape(x, [-1, d]) as tf.Tensor2D, rotateHalf), [b, t, n, d]);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
 }
 
@@ -84,10 +84,12 @@ export function attention(
   const [batch, time] = x.shape;
   const { heads, kvHeads, headDim } = d;
   const group = heads / kvHeads; // G
-  const qkv = linear(x, parameter(params, names.qkvWeight(layer)) as tf.Tensor2D, d.qkvBias ? (parameter(params, names.qkvBias(layer)) as tf.Tensor1D) : undefined); // [B, T, (H + 2H_kv)·D]
-  const [queryKey, valueFlat] = tf.split(qkv, [(heads + kvHeads) * headDim, kvHeads * headDim], -1) as [tf.Tensor, tf.Tensor];
-  const rotatedQueryKey = applyRotary(tf.reshape(queryKey, [batch, time, heads + kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H + H_kv, D]
-  const [query, key] = tf.split(rotatedQueryKey, [heads, kvHeads], 2) as [tf.Tensor4D, tf.Tensor4D]; // [B, T, H, D], [B, T, H_kv, D]
+  const bias = (name: string) => (d.qkvBias ? (parameter(params, name) as tf.Tensor1D) : undefined);
+  const queryFlat = linear(x, parameter(params, names.queryWeight(layer)) as tf.Tensor2D, bias(names.queryBias(layer))); // [B, T, H·D]
+  const keyFlat = linear(x, parameter(params, names.keyWeight(layer)) as tf.Tensor2D, bias(names.keyBias(layer))); // [B, T, H_kv·D]
+  const valueFlat = linear(x, parameter(params, names.valueWeight(layer)) as tf.Tensor2D, bias(names.valueBias(layer))); // [B, T, H_kv·D]
+  const query = applyRotary(tf.reshape(queryFlat, [batch, time, heads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H, D]
+  const key = applyRotary(tf.reshape(keyFlat, [batch, time, kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H_kv, D]
   let keysTransposed = tf.transpose(key, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H_kv, D, T]
   let values = tf.transpose(tf.reshape(valueFlat, [batch, time, kvHeads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H_kv, T, D]
   if (cache) {
@@ -123,7 +125,8 @@ export function decoderHidden(
     const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer]);
     nextCache.push(layerCache);
     x = tf.add(x, output);
-    const mlp = swiGlu(rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps), parameter(params, names.gateUpWeight(layer)) as tf.Tensor2D, parameter(params, names.downWeight(layer)) as tf.Tensor2D, d.intermediate);
+    const weight = (name: string) => parameter(params, name) as tf.Tensor2D;
+    const mlp = swiGlu(rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps), weight(names.gateWeight(layer)), weight(names.upWeight(layer)), weight(names.downWeight(layer)));
     x = tf.add(x, mlp);
   }
   return { hidden: rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor3D, cache: nextCache };

@@ -38,3 +38,18 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D): t
   if (bias) y = tf.add(y, bias);
   return x.rank === 2 ? y : tf.reshape(y, [...outer, weight.shape[1]]);
 }
+
+/**
+ * `x·c` for a constant matrix c [K, N] (not trained): gradient only for x, ∂x = ∂y·cᵀ with an
+ * explicit transpose. x [M, K] → [M, N].
+ */
+export function matMulByConstant(x: tf.Tensor2D, constant: tf.Tensor2D): tf.Tensor2D {
+  const product = tf.customGrad((input, save) => {
+    (save as tf.GradSaveFunc)([constant]);
+    return {
+      value: tf.matMul(input as tf.Tensor2D, constant),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[0] as tf.Tensor2D))],
+    };
+  });
+  return product(x) as tf.Tensor2D;
+}

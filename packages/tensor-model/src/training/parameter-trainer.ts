@@ -83,7 +83,8 @@ export class ParameterTrainer {
    * weights, moments and the step count are left untouched.
    */
   apply(): OptimizerStepReport {
-    const names = [...this.accumulated.keys()];
+    // Parameter order, not accumulation order, so a resumed run sums in the same order (bit-exact).
+    const names = [...this.parameters.keys()].filter((name) => this.accumulated.has(name));
     const gradNorm = globalNorm(names.map((name) => this.accumulated.get(name) as tf.Tensor));
     if (!Number.isFinite(gradNorm)) {
       this.clear();
