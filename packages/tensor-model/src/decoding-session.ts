@@ -66,7 +66,7 @@ export class KeyValueDecodingSession implements DecodingSession {
     if (this.cache) throw new InvalidArgumentError('session', 'prefill() was already called');
     const { batchSize, length, ids, positions, mask } = this.packed;
     const result = tf.tidy(() => {
-      const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
+      const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0, undefined, true);
       const last = tf.reshape(tf.slice(hidden, [0, length - 1, 0], [batchSize, 1, -1]), [batchSize, -1]) as tf.Tensor2D; // [B, C]
       return { logits: this.model.logitsFromHidden(last), cache: cache.flatMap((layer) => [layer.keysTransposed, layer.values]) };
     });
@@ -96,7 +96,7 @@ export class KeyValueDecodingSession implements DecodingSession {
     const cache = this.cache;
     const past = this.keys;
     const result = tf.tidy(() => {
-      const { hidden, cache: next } = this.model.runDecoder(this.batchSize, 1, ids, positions, keyMask, past, cache);
+      const { hidden, cache: next } = this.model.runDecoder(this.batchSize, 1, ids, positions, keyMask, past, cache, true);
       return { logits: this.model.logitsFromHidden(tf.reshape(hidden, [this.batchSize, -1]) as tf.Tensor2D), cache: next.flatMap((layer) => [layer.keysTransposed, layer.values]) };
     });
     this.replaceCache(unflatten(result.cache));
@@ -110,7 +110,7 @@ export class KeyValueDecodingSession implements DecodingSession {
   async allLogits(): Promise<Float32Array[][]> {
     const { batchSize, length, ids, positions, mask } = this.packed;
     const logits = tf.tidy(() => {
-      const { hidden } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
+      const { hidden } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0, undefined, true);
       return this.model.logitsFromHidden(tf.reshape(hidden, [batchSize * length, -1]) as tf.Tensor2D);
     });
     const data = (await logits.data()) as Float32Array;

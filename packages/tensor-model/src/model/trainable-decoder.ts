@@ -26,7 +26,7 @@ import { resolveTrainingOptions, TrainingOptionsSchema, type TrainingOptions } f
 import { checkIds, packPromptResponse, rotateHalfMatrix, type PackedPromptResponse } from './inputs';
 import { decoderInputs } from './decoder-inputs';
 import { createParameters, sizeOf, type ParameterMap, type ParameterSpec } from './parameters';
-import { decoderHidden, type LayerCache } from './transformer';
+import { decoderHidden, fuseWeights, type FusedLayerWeights, type LayerCache } from './transformer';
 
 /** Optimiser state file (moments and pending accumulated gradients), beside the weights. */
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -73,6 +73,7 @@ export abstract class TrainableDecoder {
   protected readonly rotateHalf: tf.Tensor2D;
   private readonly variableToName = new Map<string, string>();
   private disposed = false;
+  private fused: FusedLayerWeights[] | undefined;
 
   protected constructor(
     readonly config: TransformerConfig,
@@ -122,7 +123,10 @@ export abstract class TrainableDecoder {
   /** Per-token values [B, R_max] (log-probs or scores) from final hidden states at response-predicting columns h [B, R_max, C]. */
   protected abstract headValues(hidden: tf.Tensor3D, packed: PackedPromptResponse): tf.Tensor2D;
 
-  /** Run the decoder on [B, T] new tokens after `past` cached keys (call inside `tf.tidy`). */
+  /**
+   * Run the decoder on [B, T] new tokens after `past` cached keys (call inside `tf.tidy`).
+   * `inference` uses the fused projection weights (no gradient flows to the parameters).
+   */
   runDecoder(
     batchSize: number,
     time: number,
@@ -131,9 +135,33 @@ export abstract class TrainableDecoder {
     keyMask: Uint8Array,
     past: number,
     cache?: readonly LayerCache[],
+    inference = false,
   ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const inputs = decoderInputs(this.dimensions, this.rotateHalf, batchSize, time, ids, positions, keyMask, past);
-    return decoderHidden(this.parameters, this.dimensions, inputs, cache);
+    return decoderHidden(this.parameters, this.dimensions, inputs, cache, inference ? this.fusedWeights() : undefined);
+  }
+
+  /** Fused inference weights, built on first use after each parameter change. */
+  private fusedWeights(): FusedLayerWeights[] {
+    if (!this.fused) {
+      // Usually built inside a caller's tf.tidy: keep() so that scope does not dispose them.
+      const built = tf
+        .tidy(() => fuseWeights(this.parameters, this.dimensions).flatMap((l) => (l.queryKeyValueBias ? [l.queryKeyValue, l.gateUp, l.queryKeyValueBias] : [l.queryKeyValue, l.gateUp])))
+        .map((tensor) => tf.keep(tensor));
+      const perLayer = this.dimensions.qkvBias ? 3 : 2;
+      this.fused = Array.from({ length: this.dimensions.layers }, (_, layer) => {
+        const [queryKeyValue, gateUp, queryKeyValueBias] = built.slice(layer * perLayer, (layer + 1) * perLayer) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | undefined];
+        return queryKeyValueBias ? { queryKeyValue, gateUp, queryKeyValueBias } : { queryKeyValue, gateUp };
+      });
+    }
+    return this.fused;
+  }
+
+  /** Drop the fused inference weights (parameters changed). */
+  protected invalidateFused(): void {
+    if (!this.fused) return;
+    for (const layer of this.fused) tf.dispose([layer.queryKeyValue, layer.gateUp, ...(layer.queryKeyValueBias ? [layer.queryKeyValueBias] : [])]);
+    this.fused = undefined;
   }
 
   /** Pack and validate a batch. */
@@ -248,6 +276,7 @@ export abstract class TrainableDecoder {
   /** Clip, AdamW step with the scheduled learning rate, clear. See `ParameterTrainer.apply`. */
   async applyGradients(): Promise<OptimizerStepReport> {
     this.assertAlive();
+    this.invalidateFused();
     return this.trainer.apply();
   }
 
@@ -265,6 +294,7 @@ export abstract class TrainableDecoder {
 
   /** Assign parameters from host memory (shapes must match). */
   setHostParameters(values: ReadonlyMap<string, HostTensor>): void {
+    this.invalidateFused();
     for (const [name, host] of values) {
       const variable = this.parameters.get(name);
       if (!variable) continue;
@@ -317,6 +347,7 @@ export abstract class TrainableDecoder {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.invalidateFused();
     this.trainer.dispose();
     for (const variable of this.parameters.values()) variable.dispose();
     this.rotateHalf.dispose();
