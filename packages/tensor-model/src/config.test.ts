@@ -22,5 +22,9 @@ describe('TransformerConfigSchema', () => {
     expect(() => parseTransformerConfig({ ...base, vocab_size: 0 })).toThrow(/model.vocab_size/);
     expect(() => parseTransformerConfig({ ...base, hidden_size: 12, num_attention_heads: 4 })).toThrow(/must be even/);
     expect(TransformerConfigSchema.safeParse({ ...base, rope_scaling: { type: 'llama3' } }).success).toBe(false);
+    expect(() => parseTransformerConfig({ ...base, rope_scaling: { type: 'llama3' } })).toThrow(/model.rope_scaling: rope_scaling is not supported/);
+    expect(() => parseTransformerConfig({ ...base, hidden_act: 'gelu' })).toThrow(/model.hidden_act/);
+    expect(() => parseTransformerConfig({ ...base, model_type: 'qwen2', use_sliding_window: true })).toThrow(/sliding-window/);
+    expect(parseTransformerConfig({ ...base, hidden_act: 'silu', mlp_bias: false, use_sliding_window: false, rope_scaling: null }).hidden_act).toBe('silu');
   });
 });

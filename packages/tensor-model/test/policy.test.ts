@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointError, InvalidArgumentError, type PerTokenLoss, type TokenBatch } from '@oreal-ts/core';
@@ -149,6 +149,47 @@ describe('TransformerPolicy training and checkpoints', () => {
       before.forEach((row, r) => row.forEach((logits, t) => expect(Array.from(after[r]?.[t] ?? [])).toEqual(Array.from(logits))));
       loaded.dispose();
     }
+    policy.dispose();
+  });
+
+  it('loads a Hugging Face-style BF16 checkpoint (tied, with a redundant lm_head and rotary buffers) written outside this package', async () => {
+    const policy = createTransformerPolicy(qwen2, { seed: 13 });
+    randomise(policy, 500);
+    const weights = hfWeights(policy);
+    // Round every weight to bfloat16 (truncate the low 16 bits) and write the file by hand.
+    const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const rounded = new Map<string, Float32Array>();
+    const extra = new Map([...weights, ['lm_head.weight', weights.get('model.embed_tokens.weight')!], ['model.layers.0.self_attn.rotary_emb.inv_freq', { shape: [2], data: Float32Array.from([1, 0.1]) }]]);
+    for (const [name, tensor] of extra) {
+      const bits = new Uint32Array(tensor.data.buffer.slice(tensor.data.byteOffset, tensor.data.byteOffset + tensor.data.byteLength));
+      const halves = Uint16Array.from(bits, (b) => b >>> 16);
+      rounded.set(name, new Float32Array(Uint32Array.from(halves, (h) => h << 16).buffer));
+      header[name] = { dtype: 'BF16', shape: tensor.shape, data_offsets: [offset, offset + halves.byteLength] };
+      chunks.push(new Uint8Array(halves.buffer));
+      offset += halves.byteLength;
+    }
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(8 + json.length + offset);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    let position = 8 + json.length;
+    for (const chunk of chunks) {
+      bytes.set(chunk, position);
+      position += chunk.length;
+    }
+    const where = join(dir, 'bf16');
+    await mkdir(where, { recursive: true });
+    await writeFile(join(where, 'model.safetensors'), bytes);
+    await writeFile(join(where, 'config.json'), JSON.stringify({ ...qwen2, architectures: ['Qwen2ForCausalLM'], torch_dtype: 'bfloat16', rope_scaling: null, use_sliding_window: false, hidden_act: 'silu', bos_token_id: 1, eos_token_id: 2 }));
+    const loaded = await loadTransformerPolicy(where);
+    expect(loaded.step).toBe(0);
+    const d = dimensionsOf(parseTransformerConfig(qwen2));
+    const expected = referenceLogits(new Map([...rounded].map(([name, data]) => [name, { shape: extra.get(name)!.shape, data }])), d, [3, 1, 4]);
+    const got = (await loaded.logits([[3, 1, 4]]))[0] as Float32Array[];
+    got.forEach((row, t) => expect(maxAbsDifference(row, expected[t] as number[])).toBeLessThan(1e-4));
+    loaded.dispose();
     policy.dispose();
   });
 
