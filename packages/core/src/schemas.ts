@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VERDICT_REASONS, type VerdictReason } from './contracts/verdict';
 
 /** Schema of `Problem` (see contracts/problem.ts). */
 export const ProblemSchema = z.object({
@@ -39,17 +40,7 @@ export const RolloutSchema = z.object({
 /** Schema of a `Verdict`. */
 export const VerdictSchema = z.object({
   correct: z.boolean(),
-  reason: z.enum([
-    'no-answer',
-    'parse-failed',
-    'timeout',
-    'string-equal',
-    'numeric-equal',
-    'symbolic-equal',
-    'mismatch',
-    'truncated',
-    'error',
-  ]),
+  reason: z.enum(VERDICT_REASONS as [VerdictReason, ...VerdictReason[]]),
   gold: z.string(),
   predicted: z.string().nullable(),
   detail: z.string().optional(),
