@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VerdictSchema } from '@oreal-ts/core';
 
 /**
  * One graded sample: a line of `results.jsonl`. Keyed by (`unique_id`, `sample`). Field names follow the
@@ -19,7 +20,7 @@ export const ResultRecordSchema = z.object({
   finish_reason: z.enum(['stop', 'length']),
   /** The verifier's verdict. */
   correct: z.boolean(),
-  reason: z.enum(['no-answer', 'parse-failed', 'timeout', 'string-equal', 'numeric-equal', 'symbolic-equal', 'mismatch', 'truncated', 'error']),
+  reason: VerdictSchema.shape.reason,
   gold: z.string(),
   /** Extracted final answer, `null` when none was found. */
   predicted: z.string().nullable(),
