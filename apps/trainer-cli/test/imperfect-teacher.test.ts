@@ -2,39 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { generateProblems } from '@oreal-ts/trainer';
 import { withImperfectTeacher } from '../src/pipeline/imperfect-teacher';
 
-const problems = generateProblems({ family: 'addition', count: 200, seed: 4, split: 'train', difficulty: { minDigits: 1, maxDigits: 3 } });
+const problems = generateProblems({ family: 'addition', count: 300, seed: 4, split: 'train', difficulty: { minDigits: 2, maxDigits: 2 } });
 
 describe('imperfect teacher (SFT data)', () => {
-  it('reproduces the generator’s worked solutions exactly when it never slips', () => {
-    for (const problem of problems) expect(withImperfectTeacher(problem, 1e-12, 1).solution).toBe(problem.solution);
-    expect(withImperfectTeacher(problems[0]!, 0, 1)).toBe(problems[0]);
+  it('is the identity at rate 0 and for sums without a final carry', () => {
+    for (const problem of problems) {
+      expect(withImperfectTeacher(problem, 0, 1)).toBe(problem);
+      if (Number(problem.answer) < 100) expect(withImperfectTeacher(problem, 1, 1)).toBe(problem);
+    }
   });
 
-  it('drops carries consistently, keeps the gold answer, and slips at about the given rate', () => {
-    let carries = 0;
+  it('forgets the final carry in the boxed answer only, at about the given rate, keeping the gold answer', () => {
+    let finalCarries = 0;
     let slips = 0;
     for (const problem of problems) {
-      const sloppy = withImperfectTeacher(problem, 0.5, 1);
+      if (Number(problem.answer) < 100) continue;
+      finalCarries++;
+      const sloppy = withImperfectTeacher(problem, 0.7, 1);
       expect(sloppy.answer).toBe(problem.answer);
-      const boxed = /\\boxed\{(\d+)\}$/.exec(sloppy.solution ?? '')?.[1];
-      const [a, b] = problem.question.slice(0, -1).split('+').map(Number) as [number, number];
-      // Columns that carried in the exact solution (all but the last column).
-      const exactSteps = (problem.solution ?? '').split(';').slice(0, -1);
-      const width = exactSteps.length;
-      exactSteps.slice(0, -1).forEach((step) => {
-        if (Number(step.split('=')[1]) >= 10) carries++;
-      });
-      if (sloppy.solution !== problem.solution) {
-        slips++;
-        expect(Number(boxed)).toBeLessThan(a + b);
-        // a forgotten carry lowers the result by a multiple of ten
-        expect((a + b - Number(boxed)) % 10).toBe(0);
-      } else expect(Number(boxed)).toBe(a + b);
-      expect(sloppy.solution?.split(';').length).toBe(width + 1);
+      if (sloppy.solution === problem.solution) continue;
+      slips++;
+      const steps = (problem.solution ?? '').split(';').slice(0, -1).join(';');
+      expect(sloppy.solution).toBe(`${steps};\\boxed{${Number(problem.answer) - 100}}`);
     }
-    expect(carries).toBeGreaterThan(50);
-    expect(slips).toBeGreaterThan(carries * 0.3);
-    expect(slips).toBeLessThan(carries * 0.7);
+    expect(finalCarries).toBeGreaterThan(80);
+    expect(slips / finalCarries).toBeGreaterThan(0.55);
+    expect(slips / finalCarries).toBeLessThan(0.85);
+    // Seeded per problem: the same data every time.
+    expect(problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution)).toEqual(problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution));
   });
 
   it('leaves other families untouched', () => {

@@ -30,6 +30,11 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
   output.err(
     `demo: ${problems.train.length} training / ${problems.test.length} held-out problems (${config.data.families.join(', ')}, difficulty ${JSON.stringify(config.data.difficulty)}), seed ${config.seed}`,
   );
+  if (config.sft.teacherCarryDropRate > 0) {
+    output.err(
+      `sft data: worked solutions from an imperfect teacher that forgets a column carry ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time (gold answers are exact); RL must repair what SFT taught wrong`,
+    );
+  }
   const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
   output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`);
   const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
@@ -80,7 +85,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
     await writeJsonAtomic(join(runDir, 'summary.json'), summary);
     const caption =
       `OREAL demo · seed ${config.seed} · ${describeBackend(backend)} · ${rl.parameterCount.toLocaleString('en-US')} parameters · ` +
-      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)} (process CPU ${formatDuration(cpuSeconds)})`;
+      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s${config.sft.teacherCarryDropRate > 0 ? `, imperfect teacher forgets ${Math.round(config.sft.teacherCarryDropRate * 100)}% of carries` : ''}) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)} (process CPU ${formatDuration(cpuSeconds)})`;
     await writeFileAtomic(join(runDir, 'summary.md'), `${caption}\n\n${formatMarkdownTable(header, rows)}\n`);
     output.out(`\n${caption}\n\n${formatTable(header, rows)}\n`);
     output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);

@@ -165,6 +165,9 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
       ? overrides.tokenRewardModel
       : config.tokenRewardModel.enabled
         ? createTokenRewardModel({
+            positiveThreshold: config.tokenRewardModel.positiveThreshold,
+            negativeThreshold: config.tokenRewardModel.negativeThreshold,
+            ...(config.tokenRewardModel.topKRescale ? { topKRescale: config.tokenRewardModel.topKRescale } : {}),
             scorer: createTokenScorer(asTransformerPolicy(policy), {
               training: trainingOptions(config.tokenRewardModel.optimizer, config.trainer.steps),
               seed: config.seed,

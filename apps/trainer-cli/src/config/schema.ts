@@ -107,6 +107,22 @@ export const ObjectiveSectionSchema = z.strictObject({
 /** `tokenRewardModel`: OREAL's token-level reward model (importance weights ω). */
 export const TokenRewardModelSectionSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('Train and use the token reward model (ω ≡ 1 when off).'),
+  positiveThreshold: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.5)
+    .describe('c₊ of ω⁺ = clamp((q − c₊)/(1 − c₊), 0, 1); 0.5 gives oreal-method.md\'s clamp(2q − 1, 0, 1) (reference correct_threshold).'),
+  negativeThreshold: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe('c₋ of ω⁻ = clamp((c₋ − q)/c₋, 0, 1); 0.5 gives clamp(1 − 2q, 0, 1) (reference incorrect_threshold).'),
+  topKRescale: z
+    .strictObject({ positiveRatio: z.number().gt(0).max(1), negativeRatio: z.number().gt(0).max(1) })
+    .optional()
+    .describe('Keep only the top fraction of each sequence\'s weights, rescaled (reference threshold_rescale; off by default).'),
   optimizer: OptimizerSchema.prefault({ learningRate: 1e-3 }).describe('Its own AdamW (reference: 4× the policy lr at 7B).'),
 });
 

@@ -1,11 +1,19 @@
 import type { ConfigTree } from '../config/overrides';
 
 /**
- * The demo's settings, sized to finish in ≤ 10 minutes on 2 CPU cores (wasm backend): a ~0.8 M
- * parameter character-level transformer, a deliberately short SFT, then OREAL RL with small B × K.
- * Departures from the 7B reference, all for this scale: B = 16 problems × K = 8 rollouts (reference
- * 64 × 16), a policy learning rate suited to a tiny model trained from scratch, 2 actor-freeze steps
- * (reference 10), and short responses. Every value can be overridden with `--config` / `--set`.
+ * The demo's settings, sized to finish in ≤ 10 minutes on 2 CPU cores (wasm backend): a ~0.86 M
+ * parameter character-level transformer (4 layers, width 128), a deliberately short SFT on
+ * two-digit additions whose worked solutions come from an imperfect teacher that forgets a column
+ * carry 70% of the time (so the SFT policy has learnt a systematic error that outcome rewards can
+ * reveal), then OREAL RL with the token reward model.
+ *
+ * Departures from the 7B reference, all for this scale (every one can be overridden with
+ * `--config` / `--set`): B = 16 problems × K = 8 rollouts (reference 64 × 16); 60 RL steps;
+ * policy lr 2e-4 (tiny model trained from scratch; reference 5e-7 at 7B) with 10 warm-up steps
+ * (a fresh AdamW's first steps are sign-like and knocked the SFT policy back in shorter warm-ups);
+ * 2 actor-freeze steps (reference 10); token-RM thresholds c₊ = 0, c₋ = 1, i.e. soft weights
+ * ω⁺ = q, ω⁻ = 1 − q (the reference's `correct_threshold` / `incorrect_threshold` knobs; the default
+ * 0.5 / 0.5 zeroes nearly every weight while a tiny reward model is still at chance, see README).
  */
 export const DEMO_CONFIG: ConfigTree = {
   seed: 1,
@@ -18,21 +26,22 @@ export const DEMO_CONFIG: ConfigTree = {
       num_key_value_heads: 4,
       max_position_embeddings: 64,
     },
-    optimizer: { learningRate: 3e-4, warmupSteps: 0, minLearningRateRatio: 0.5 },
+    optimizer: { learningRate: 2e-4, warmupSteps: 10, minLearningRateRatio: 0.5 },
   },
-  data: { families: ['addition'], difficulty: { minDigits: 2, maxDigits: 3 }, trainCount: 4000, evalCount: 100, promptTemplate: 'question' },
-  sft: { steps: 60, batchSize: 32, optimizer: { learningRate: 2e-3, warmupSteps: 10 } },
-  sampler: { type: 'local', batchSize: 64 },
+  data: { families: ['addition'], difficulty: { minDigits: 2, maxDigits: 2 }, trainCount: 4000, evalCount: 200, promptTemplate: 'question' },
+  sft: { steps: 300, batchSize: 32, teacherCarryDropRate: 0.7, optimizer: { learningRate: 3e-3, warmupSteps: 10, minLearningRateRatio: 0.1 } },
+  sampler: { type: 'local', batchSize: 128 },
   objective: { name: 'oreal' },
-  tokenRewardModel: { enabled: true, optimizer: { learningRate: 1e-3 } },
+  tokenRewardModel: { enabled: true, positiveThreshold: 0, negativeThreshold: 1, optimizer: { learningRate: 1e-3 } },
   trainer: {
-    steps: 40,
+    steps: 60,
     batchProblems: 16,
     rolloutsPerProblem: 8,
     actorFreezeSteps: 2,
-    sampling: { temperature: 1, topP: 0.9, maxNewTokens: 48 },
+    sampling: { temperature: 1, topP: 0.9, maxNewTokens: 40 },
     evalEvery: 10,
-    evalSampled: false,
+    evalSampled: true,
+    evalSamplesPerProblem: 2,
     checkpoint: { every: 10, keepLast: 1 },
     trajectoryDumpEvery: 10,
   },
