@@ -3,13 +3,14 @@
  *
  * Prompts are left-padded to the longest; position ids count only real tokens
  * (cumsum(mask) − 1), so a padded row decodes exactly as it would alone. `prefill()` runs the
- * prompts once and caches every layer's keys (stored transposed, [B, H_kv, D, T_k]) and values
- * ([B, H_kv, T_k, D]); each `step()` runs one new token per row against the cache and appends.
+ * prompts once and caches every layer's keys and values (layout and in-place appends:
+ * `model/decoding-cache.ts`); each `step()` runs one new token per row against the cache
+ * (`model/decode-step.ts`) and appends.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, type DecodingSession } from '@oreal-ts/core';
 import { checkIds, leftPad, type PackedRows } from './model/inputs';
-import type { LayerCache } from './model/transformer';
+import { cacheTensors, fromPrefillCache, type LayerDecodingCache } from './model/decoding-cache';
 import type { TrainableDecoder } from './model/trainable-decoder';
 
 /** What the session needs from its model. */
@@ -20,7 +21,7 @@ export interface DecodingModel extends TrainableDecoder {
 /** A `DecodingSession` over a model's KV cache. */
 export class KeyValueDecodingSession implements DecodingSession {
   readonly batchSize: number;
-  private cache: LayerCache[] | undefined;
+  private cache: LayerDecodingCache[] | undefined;
   private keyMask: Uint8Array;
   private keys = 0;
   private readonly nextPosition: Int32Array;
@@ -45,10 +46,13 @@ export class KeyValueDecodingSession implements DecodingSession {
     this.nextPosition = Int32Array.from(promptIds, (row) => row.length);
   }
 
-  private replaceCache(next: LayerCache[]): void {
+  /** Use `next` from now on; dispose the previous cache's tensors that `next` does not reuse (appends are in place on wasm). */
+  private replaceCache(next: LayerDecodingCache[]): void {
     const previous = this.cache;
     this.cache = next;
-    if (previous) for (const layer of previous) tf.dispose([layer.keysTransposed, layer.values]);
+    if (!previous) return;
+    const kept = new Set(cacheTensors(next));
+    tf.dispose(cacheTensors(previous).filter((tensor) => !kept.has(tensor)));
   }
 
   private async rowsOf(logits: tf.Tensor2D): Promise<Float32Array[]> {
@@ -68,7 +72,7 @@ export class KeyValueDecodingSession implements DecodingSession {
     const result = tf.tidy(() => {
       const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0, undefined, true);
       const last = tf.reshape(tf.slice(hidden, [0, length - 1, 0], [batchSize, 1, -1]), [batchSize, -1]) as tf.Tensor2D; // [B, C]
-      return { logits: this.model.logitsFromHidden(last), cache: cache.flatMap((layer) => [layer.keysTransposed, layer.values]) };
+      return { logits: this.model.logitsFromHidden(last), cache: cacheTensors(cache.map(fromPrefillCache)) };
     });
     this.replaceCache(unflatten(result.cache));
     this.keyMask = mask.slice();
@@ -94,10 +98,9 @@ export class KeyValueDecodingSession implements DecodingSession {
     const ids = Int32Array.from(tokenIds);
     const positions = this.nextPosition.slice();
     const cache = this.cache;
-    const past = this.keys;
     const result = tf.tidy(() => {
-      const { hidden, cache: next } = this.model.runDecoder(this.batchSize, 1, ids, positions, keyMask, past, cache, true);
-      return { logits: this.model.logitsFromHidden(tf.reshape(hidden, [this.batchSize, -1]) as tf.Tensor2D), cache: next.flatMap((layer) => [layer.keysTransposed, layer.values]) };
+      const { hidden, cache: next } = this.model.runDecodeStep(ids, positions, keyMask, cache);
+      return { logits: this.model.logitsFromHidden(hidden), cache: cacheTensors(next) };
     });
     this.replaceCache(unflatten(result.cache));
     this.keyMask = keyMask;
@@ -128,13 +131,13 @@ export class KeyValueDecodingSession implements DecodingSession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.cache) for (const layer of this.cache) tf.dispose([layer.keysTransposed, layer.values]);
+    if (this.cache) tf.dispose(cacheTensors(this.cache));
     this.cache = undefined;
   }
 }
 
-function unflatten(tensors: tf.Tensor[]): LayerCache[] {
-  const out: LayerCache[] = [];
-  for (let i = 0; i < tensors.length; i += 2) out.push({ keysTransposed: tensors[i] as tf.Tensor4D, values: tensors[i + 1] as tf.Tensor4D });
+function unflatten(tensors: tf.Tensor[]): LayerDecodingCache[] {
+  const out: LayerDecodingCache[] = [];
+  for (let i = 0; i < tensors.length; i += 2) out.push({ keys: tensors[i] as tf.Tensor3D, valuesTransposed: tensors[i + 1] as tf.Tensor3D });
   return out;
 }

@@ -90,6 +90,26 @@ describe.each([
     policy.dispose();
   });
 
+  it.each([1, 2])('decodes %i row(s) for 40 steps (past several in-place cache growths) exactly as a full forward', async (rows) => {
+    const policy = createTransformerPolicy(config, { seed: 6 });
+    randomise(policy, 400);
+    const prompts = [[1, 2, 3], [4]].slice(0, rows);
+    const steps = 40; // > 2 × CAPACITY_CHUNK: the cache grows twice
+    const generated = prompts.map((_, r) => Array.from({ length: steps }, (_, t) => (3 * t + 5 * r + 1) % 10));
+    const session = await policy.startDecoding(prompts);
+    const incremental = [await session.prefill()];
+    for (let step = 0; step < steps; step++) incremental.push(await session.step(generated.map((row) => row[step] as number)));
+    session.dispose();
+    for (let r = 0; r < rows; r++) {
+      const full = (await policy.logits([[...(prompts[r] as number[]), ...(generated[r] as number[])]]))[0] as Float32Array[];
+      const offset = (prompts[r] as number[]).length - 1;
+      for (let step = 0; step <= steps; step++) {
+        expect(maxAbsDifference(incremental[step]?.[r] as Float32Array, full[offset + step] as Float32Array)).toBeLessThan(1e-4);
+      }
+    }
+    policy.dispose();
+  });
+
   it('gives a left-padded batch the same log-probs as each row alone', async () => {
     const policy = createTransformerPolicy(config, { seed: 5 });
     randomise(policy, 300);

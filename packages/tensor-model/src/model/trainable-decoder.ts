@@ -24,7 +24,9 @@ import { fromHuggingFace, toHuggingFace, type HuggingFacePart } from '../checkpo
 import { ParameterTrainer, type HostTensor, type TrainerStateJson } from '../training/parameter-trainer';
 import { resolveTrainingOptions, TrainingOptionsSchema, type TrainingOptions } from '../training/options';
 import { checkIds, packPromptResponse, rotateHalfMatrix, type PackedPromptResponse } from './inputs';
-import { decoderInputs } from './decoder-inputs';
+import { decodeStepInputs, decoderInputs } from './decoder-inputs';
+import { decodeStepHidden } from './decode-step';
+import { capacityAfterAppend, type LayerDecodingCache } from './decoding-cache';
 import { createParameters, sizeOf, type ParameterMap, type ParameterSpec } from './parameters';
 import { decoderHidden, fuseWeights, type FusedLayerWeights, type LayerCache } from './transformer';
 
@@ -139,6 +141,20 @@ export abstract class TrainableDecoder {
   ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const inputs = decoderInputs(this.dimensions, this.rotateHalf, batchSize, time, ids, positions, keyMask, past);
     return decoderHidden(this.parameters, this.dimensions, inputs, cache, inference ? this.fusedWeights() : undefined);
+  }
+
+  /**
+   * One decoding step (call inside `tf.tidy`): one new token per row (`ids`, `positions` [B])
+   * against the decoding cache; `keyMask` [B·T_k] covers the cached keys and this step's.
+   * Returns final-normed hidden states [B, C] and the cache to use next (see `decoding-cache.ts`).
+   */
+  runDecodeStep(ids: Int32Array, positions: Int32Array, keyMask: Uint8Array, cache: readonly LayerDecodingCache[]): { hidden: tf.Tensor2D; cache: LayerDecodingCache[] } {
+    const first = cache[0];
+    if (!first) throw new Error('internal: empty decoding cache');
+    const length = keyMask.length / ids.length - 1;
+    const capacity = capacityAfterAppend(length, first.keys.shape[1]);
+    const inputs = decodeStepInputs(this.dimensions, this.rotateHalf, ids, positions, keyMask, capacity);
+    return decodeStepHidden(this.parameters, this.dimensions, inputs, cache, this.fusedWeights());
   }
 
   /** Fused inference weights, built on first use after each parameter change. */

@@ -1,0 +1,121 @@
+/**
+ * One decoding step: one new token per row against the decoding cache (`decoding-cache.ts`;
+ * inference only, no gradients). The same maths as `decoderHidden` with T = 1, laid out for few,
+ * cheap ops:
+ *
+ *   - Appending to the cache does not copy it (written in place on wasm).
+ *   - Both products take the cache as the left operand, one query column per head:
+ *       s[n, t, g] = Σ_d K[n, t, d]·q[n, d, g]        keys [N, T_cap, D] · q [N, D, G]
+ *       o[n, d, g] = Σ_t Vᵀ[n, d, t]·p[n, t, g]       valuesᵀ [N, D, T_cap] · p [N, T_cap, G]
+ *     with G = 1 (no GQA) every reshape around them is free (no transposes).
+ *   - Rotary tables come tiled per head ([B, H + 2H_kv, D], no broadcasting) with 1/√D folded
+ *     into the query rows and the identity (cos 1, sin 0) on the value rows, so q|k|v is rotated
+ *     in one go and split once.
+ *   - Plain `tf.matMul` / `tf.gather` (no custom-gradient wrappers: nothing is differentiated here);
+ *     fused q|k|v weights, but gate and up apart (splitting their fused output cost more here).
+ *
+ * Shapes: B batch, T_cap cache capacity (≥ keys; extra slots masked), C hidden, H query heads,
+ * H_kv key/value heads, N = B·H_kv, G = H / H_kv, D head dim, I intermediate. Callers wrap it in
+ * `tf.tidy`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelDimensions } from '../config';
+import { names, type ParameterMap } from './parameters';
+import { rmsNorm, type FusedLayerWeights } from './transformer';
+import { appendToCache, type LayerDecodingCache } from './decoding-cache';
+
+/** Inputs of one decoding step, already as tensors. */
+export interface DecodeStepInputs {
+  /** [B] int32 token ids */
+  readonly ids: tf.Tensor1D;
+  /** [B, H + 2H_kv, D] rotary cosines per head (query rows × 1/√D, value rows 1) */
+  readonly cos: tf.Tensor3D;
+  /** [B, H + 2H_kv, D] rotary sines per head (query rows × 1/√D, value rows 0) */
+  readonly sin: tf.Tensor3D;
+  /** [B, 1, T_cap] additive attention bias over the cache slots after this step's append (0 or MASKED) */
+  readonly bias: tf.Tensor3D;
+  /** keys in the cache before this step (this step's key goes to that slot) */
+  readonly length: number;
+  /** [D, D] rotate-half matrix (see `rotateHalfMatrix`) */
+  readonly rotateHalf: tf.Tensor2D;
+}
+
+function parameter(params: ParameterMap, name: string): tf.Variable {
+  const value = params.get(name);
+  if (!value) throw new Error(`internal: missing parameter ${name}`);
+  return value;
+}
+
+/** x·w (+ bias) for x [M, K], w [K, N] → [M, N], without a gradient wrapper. */
+function project(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  const y = tf.matMul(x, weight);
+  return bias ? (tf.add(y, bias) as tf.Tensor2D) : (y as tf.Tensor2D);
+}
+
+/**
+ * Self-attention of one new position per row. x [B, C] (already normed) → [B, C], plus this
+ * layer's cache with the new key and value appended.
+ */
+export function attentionStep(
+  x: tf.Tensor2D,
+  params: ParameterMap,
+  layer: number,
+  d: ModelDimensions,
+  inputs: DecodeStepInputs,
+  cache: LayerDecodingCache,
+  fused: FusedLayerWeights,
+): { output: tf.Tensor2D; cache: LayerDecodingCache } {
+  const batch = x.shape[0];
+  const { heads, kvHeads, headDim } = d;
+  const group = heads / kvHeads; // G
+  const rows = batch * kvHeads; // N
+  const projectedHeads = heads + 2 * kvHeads;
+  const qkv = project(x, fused.queryKeyValue, fused.queryKeyValueBias); // [B, (H + 2H_kv)·D]
+  // Rotary (and 1/√D on queries): y = x·cos + rotate_half(x)·sin, per head row.
+  const rotatedHalf = tf.reshape(tf.matMul(tf.reshape(qkv, [batch * projectedHeads, headDim]) as tf.Tensor2D, inputs.rotateHalf), [batch, projectedHeads, headDim]);
+  const rotated = tf.add(tf.mul(tf.reshape(qkv, [batch, projectedHeads, headDim]), inputs.cos), tf.mul(rotatedHalf, inputs.sin)); // [B, H + 2H_kv, D]
+  const [query, key, value] = tf.split(rotated, [heads, kvHeads, kvHeads], 1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const next = appendToCache(cache, inputs.length, tf.reshape(key, [rows, headDim]) as tf.Tensor2D, tf.reshape(value, [rows, headDim]) as tf.Tensor2D);
+  const capacity = next.keys.shape[1];
+  const columns = (t: tf.Tensor, width: number): tf.Tensor3D => // [B, H, width] → [N, width, G]
+    (group === 1 ? tf.reshape(t, [rows, width, 1]) : tf.transpose(tf.reshape(t, [rows, group, width]), [0, 2, 1])) as tf.Tensor3D;
+  const fromColumns = (t: tf.Tensor, width: number): tf.Tensor => // [N, width, G] → [B, H·width]
+    group === 1 ? tf.reshape(t, [batch, heads * width]) : tf.reshape(tf.transpose(t, [0, 2, 1]), [batch, heads * width]);
+  const scores = tf.matMul(next.keys, columns(query, headDim)); // [N, T_cap, G]   (q already × 1/√D)
+  const probabilities = tf.softmax(tf.add(tf.reshape(fromColumns(scores, capacity), [batch, heads, capacity]), inputs.bias)); // [B, H, T_cap]
+  const mixed = tf.matMul(next.valuesTransposed, columns(probabilities, capacity)); // [N, D, G]
+  const merged = fromColumns(mixed, headDim) as tf.Tensor2D; // [B, H·D]
+  const output = project(merged, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined); // [B, C]
+  return { output, cache: next };
+}
+
+/**
+ * The decoder body for one new token per row: → final-normed hidden states [B, C], plus each
+ * layer's cache with this step appended.
+ */
+export function decodeStepHidden(
+  params: ParameterMap,
+  d: ModelDimensions,
+  inputs: DecodeStepInputs,
+  cache: readonly LayerDecodingCache[],
+  fused: readonly FusedLayerWeights[],
+): { hidden: tf.Tensor2D; cache: LayerDecodingCache[] } {
+  let x = tf.gather(parameter(params, names.embed) as tf.Tensor2D, inputs.ids) as tf.Tensor2D; // [B, C]
+  const nextCache: LayerDecodingCache[] = [];
+  for (let layer = 0; layer < d.layers; layer++) {
+    const layerFused = fused[layer];
+    const layerCache = cache[layer];
+    if (!layerFused || !layerCache) throw new Error(`internal: no fused weights or cache for layer ${layer}`);
+    const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor2D;
+    const { output, cache: next } = attentionStep(normed, params, layer, d, inputs, layerCache, layerFused);
+    nextCache.push(next);
+    x = tf.add(x, output);
+    const normedMlp = rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps) as tf.Tensor2D;
+    // gate and up as two matMuls: splitting the fused [B, 2I] output (wasm SplitV copies row by row in JS) cost more.
+    const gate = tf.matMul(normedMlp, parameter(params, names.gateWeight(layer)) as tf.Tensor2D); // [B, I]
+    const up = tf.matMul(normedMlp, parameter(params, names.upWeight(layer)) as tf.Tensor2D); // [B, I]
+    const activated = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up   [B, I]
+    x = tf.add(x, tf.matMul(activated, parameter(params, names.downWeight(layer)) as tf.Tensor2D));
+  }
+  return { hidden: rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor2D, cache: nextCache };
+}
