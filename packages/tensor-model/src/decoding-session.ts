@@ -70,7 +70,7 @@ export class KeyValueDecodingSession implements DecodingSession {
     if (this.cache) throw new InvalidArgumentError('session', 'prefill() was already called');
     const { batchSize, length, ids, positions, mask } = this.packed;
     const result = tf.tidy(() => {
-      const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0, undefined, true);
+      const { hidden, cache } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
       const last = tf.reshape(tf.slice(hidden, [0, length - 1, 0], [batchSize, 1, -1]), [batchSize, -1]) as tf.Tensor2D; // [B, C]
       return { logits: this.model.logitsFromHidden(last), cache: cacheTensors(cache.map(fromPrefillCache)) };
     });
@@ -113,7 +113,7 @@ export class KeyValueDecodingSession implements DecodingSession {
   async allLogits(): Promise<Float32Array[][]> {
     const { batchSize, length, ids, positions, mask } = this.packed;
     const logits = tf.tidy(() => {
-      const { hidden } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0, undefined, true);
+      const { hidden } = this.model.runDecoder(batchSize, length, ids, positions, mask, 0);
       return this.model.logitsFromHidden(tf.reshape(hidden, [batchSize * length, -1]) as tf.Tensor2D);
     });
     const data = (await logits.data()) as Float32Array;

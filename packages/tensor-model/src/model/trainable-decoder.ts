@@ -127,7 +127,6 @@ export abstract class TrainableDecoder {
 
   /**
    * Run the decoder on [B, T] new tokens after `past` cached keys (call inside `tf.tidy`).
-   * `inference` uses the fused projection weights (no gradient flows to the parameters).
    */
   runDecoder(
     batchSize: number,
@@ -137,10 +136,9 @@ export abstract class TrainableDecoder {
     keyMask: Uint8Array,
     past: number,
     cache?: readonly LayerCache[],
-    inference = false,
   ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const inputs = decoderInputs(this.dimensions, this.rotateHalf, batchSize, time, ids, positions, keyMask, past);
-    return decoderHidden(this.parameters, this.dimensions, inputs, cache, inference ? this.fusedWeights() : undefined);
+    return decoderHidden(this.parameters, this.dimensions, inputs, cache);
   }
 
   /**
@@ -157,17 +155,17 @@ export abstract class TrainableDecoder {
     return decodeStepHidden(this.parameters, this.dimensions, inputs, cache, this.fusedWeights());
   }
 
-  /** Fused inference weights, built on first use after each parameter change. */
+  /** Fused q|k|v weights of decode steps, built on first use after each parameter change. */
   private fusedWeights(): FusedLayerWeights[] {
     if (!this.fused) {
       // Usually built inside a caller's tf.tidy: keep() so that scope does not dispose them.
       const built = tf
-        .tidy(() => fuseWeights(this.parameters, this.dimensions).flatMap((l) => (l.queryKeyValueBias ? [l.queryKeyValue, l.gateUp, l.queryKeyValueBias] : [l.queryKeyValue, l.gateUp])))
+        .tidy(() => fuseWeights(this.parameters, this.dimensions).flatMap((l) => (l.queryKeyValueBias ? [l.queryKeyValue, l.queryKeyValueBias] : [l.queryKeyValue])))
         .map((tensor) => tf.keep(tensor));
-      const perLayer = this.dimensions.qkvBias ? 3 : 2;
+      const perLayer = this.dimensions.qkvBias ? 2 : 1;
       this.fused = Array.from({ length: this.dimensions.layers }, (_, layer) => {
-        const [queryKeyValue, gateUp, queryKeyValueBias] = built.slice(layer * perLayer, (layer + 1) * perLayer) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | undefined];
-        return queryKeyValueBias ? { queryKeyValue, gateUp, queryKeyValueBias } : { queryKeyValue, gateUp };
+        const [queryKeyValue, queryKeyValueBias] = built.slice(layer * perLayer, (layer + 1) * perLayer) as [tf.Tensor2D, tf.Tensor1D | undefined];
+        return queryKeyValueBias ? { queryKeyValue, queryKeyValueBias } : { queryKeyValue };
       });
     }
     return this.fused;
@@ -176,7 +174,7 @@ export abstract class TrainableDecoder {
   /** Drop the fused inference weights (parameters changed). */
   protected invalidateFused(): void {
     if (!this.fused) return;
-    for (const layer of this.fused) tf.dispose([layer.queryKeyValue, layer.gateUp, ...(layer.queryKeyValueBias ? [layer.queryKeyValueBias] : [])]);
+    for (const layer of this.fused) tf.dispose([layer.queryKeyValue, ...(layer.queryKeyValueBias ? [layer.queryKeyValueBias] : [])]);
     this.fused = undefined;
   }
 

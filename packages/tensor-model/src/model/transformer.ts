@@ -26,15 +26,16 @@ export interface LayerCache {
 }
 
 /**
- * Per-layer fused copies of the projection weights for inference (decoding): q|k|v → one
- * [C, (H + 2H_kv)·D] matMul, gate|up → one [C, 2I]. A decode step is bound by the number of ops,
- * not FLOPs, so fewer, wider matMuls win there, while training keeps them apart (splitting a wide
- * output costs more than it saves when the tensors are large).
+ * Per-layer fused q|k|v weights for decode steps: one [C, (H + 2H_kv)·D] matMul. A decode step is
+ * bound by the number of ops, not FLOPs, so one wider matMul (and one split) wins there. Full
+ * forwards (training, prefill) keep the projections apart: splitting a wide [B, T, ·] output
+ * (wasm SplitV, a JS row loop) cost more than it saved (prefill with fused q|k|v and gate|up:
+ * ~20% of the kernel time in SplitV, profiled). gate|up is not fused for decode steps either
+ * (`decode-step.ts`).
  */
 export interface FusedLayerWeights {
   readonly queryKeyValue: tf.Tensor2D;
   readonly queryKeyValueBias?: tf.Tensor1D;
-  readonly gateUp: tf.Tensor2D;
 }
 
 /** Build the fused inference weights from the current parameters (call inside `tf.tidy`, keep the result). */
@@ -43,11 +44,10 @@ export function fuseWeights(params: ParameterMap, d: ModelDimensions): FusedLaye
   for (let layer = 0; layer < d.layers; layer++) {
     const p = (name: string) => parameter(params, name);
     const queryKeyValue = tf.concat([p(names.queryWeight(layer)), p(names.keyWeight(layer)), p(names.valueWeight(layer))], 1) as tf.Tensor2D;
-    const gateUp = tf.concat([p(names.gateWeight(layer)), p(names.upWeight(layer))], 1) as tf.Tensor2D;
     out.push(
       d.qkvBias
-        ? { queryKeyValue, gateUp, queryKeyValueBias: tf.concat([p(names.queryBias(layer)), p(names.keyBias(layer)), p(names.valueBias(layer))], 0) as tf.Tensor1D }
-        : { queryKeyValue, gateUp },
+        ? { queryKeyValue, queryKeyValueBias: tf.concat([p(names.queryBias(layer)), p(names.keyBias(layer)), p(names.valueBias(layer))], 0) as tf.Tensor1D }
+        : { queryKeyValue },
     );
   }
   return out;
@@ -86,12 +86,6 @@ export function swiGlu(x: tf.Tensor, gate: tf.Tensor2D, up: tf.Tensor2D, down: t
   return linear(activated, down); // [B, T, C]
 }
 
-/** SwiGLU with gate|up fused in one [C, 2I] matMul (inference). x [B, T, C] → [B, T, C]. */
-export function swiGluFused(x: tf.Tensor, gateUp: tf.Tensor2D, down: tf.Tensor2D, intermediate: number): tf.Tensor {
-  const [g, u] = tf.split(linear(x, gateUp), [intermediate, intermediate], -1) as [tf.Tensor, tf.Tensor]; // [B, T, I] each
-  return linear(tf.mul(tf.mul(g, tf.sigmoid(g)), u), down);
-}
-
 /**
  * Rotary embedding in HF's rotate-half convention on a [B, T, N, D] tensor:
  * x·cos + rotate_half(x)·sin, with rotate_half done as one [D, D] matMul by the constant R
@@ -114,28 +108,16 @@ export function attention(
   d: ModelDimensions,
   inputs: DecoderInputs,
   cache: LayerCache | undefined,
-  fused?: FusedLayerWeights,
 ): { output: tf.Tensor3D; cache: LayerCache } {
   const [batch, time] = x.shape;
   const { heads, kvHeads, headDim } = d;
   const group = heads / kvHeads; // G
-  let query: tf.Tensor4D; // [B, T, H, D]
-  let key: tf.Tensor4D; // [B, T, H_kv, D]
-  let valueFlat: tf.Tensor; // [B, T, H_kv·D]
-  if (fused) {
-    const qkv = linear(x, fused.queryKeyValue, fused.queryKeyValueBias); // [B, T, (H + 2H_kv)·D]
-    const [queryKeyFlat, v] = tf.split(qkv, [(heads + kvHeads) * headDim, kvHeads * headDim], -1) as [tf.Tensor, tf.Tensor];
-    const rotated = applyRotary(tf.reshape(queryKeyFlat, [batch, time, heads + kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf);
-    [query, key] = tf.split(rotated, [heads, kvHeads], 2) as [tf.Tensor4D, tf.Tensor4D];
-    valueFlat = v;
-  } else {
-    const bias = (name: string) => (d.qkvBias ? (parameter(params, name) as tf.Tensor1D) : undefined);
-    const queryFlat = linear(x, parameter(params, names.queryWeight(layer)) as tf.Tensor2D, bias(names.queryBias(layer))); // [B, T, H·D]
-    const keyFlat = linear(x, parameter(params, names.keyWeight(layer)) as tf.Tensor2D, bias(names.keyBias(layer))); // [B, T, H_kv·D]
-    valueFlat = linear(x, parameter(params, names.valueWeight(layer)) as tf.Tensor2D, bias(names.valueBias(layer)));
-    query = applyRotary(tf.reshape(queryFlat, [batch, time, heads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf);
-    key = applyRotary(tf.reshape(keyFlat, [batch, time, kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf);
-  }
+  const bias = (name: string) => (d.qkvBias ? (parameter(params, name) as tf.Tensor1D) : undefined);
+  const queryFlat = linear(x, parameter(params, names.queryWeight(layer)) as tf.Tensor2D, bias(names.queryBias(layer))); // [B, T, H·D]
+  const keyFlat = linear(x, parameter(params, names.keyWeight(layer)) as tf.Tensor2D, bias(names.keyBias(layer))); // [B, T, H_kv·D]
+  const valueFlat = linear(x, parameter(params, names.valueWeight(layer)) as tf.Tensor2D, bias(names.valueBias(layer))); // [B, T, H_kv·D]
+  const query = applyRotary(tf.reshape(queryFlat, [batch, time, heads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H, D]
+  const key = applyRotary(tf.reshape(keyFlat, [batch, time, kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H_kv, D]
   let keysTransposed = tf.transpose(key, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H_kv, D, T]
   let values = tf.transpose(tf.reshape(valueFlat, [batch, time, kvHeads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H_kv, T, D]
   if (cache) {
@@ -163,21 +145,17 @@ export function decoderHidden(
   d: ModelDimensions,
   inputs: DecoderInputs,
   cache?: readonly LayerCache[],
-  fused?: readonly FusedLayerWeights[],
 ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   let x = embed(parameter(params, names.embed) as tf.Tensor2D, inputs.ids) as tf.Tensor3D; // [B, T, C]
   const nextCache: LayerCache[] = [];
   for (let layer = 0; layer < d.layers; layer++) {
     const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor3D;
-    const layerFused = fused?.[layer];
-    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer], layerFused);
+    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer]);
     nextCache.push(layerCache);
     x = tf.add(x, output);
     const weight = (name: string) => parameter(params, name) as tf.Tensor2D;
     const normedMlp = rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps);
-    const mlp = layerFused
-      ? swiGluFused(normedMlp, layerFused.gateUp, weight(names.downWeight(layer)), d.intermediate)
-      : swiGlu(normedMlp, weight(names.gateWeight(layer)), weight(names.upWeight(layer)), weight(names.downWeight(layer)));
+    const mlp = swiGlu(normedMlp, weight(names.gateWeight(layer)), weight(names.upWeight(layer)), weight(names.downWeight(layer)));
     x = tf.add(x, mlp);
   }
   return { hidden: rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor3D, cache: nextCache };
