@@ -148,6 +148,12 @@ describe('tensor-model benchmark', () => {
     const newTokens = NEW_TOKENS;
     const rng = new SeededRng(5);
     const next = () => prompts.map(() => rng.int(config.vocab_size));
+    // Warm-up, one whole session (wasm heap growth, XNNPACK operator creation, fused weights): a
+    // first cold session was measured ~1.8× slower than the next ones, understating the cache's speedup.
+    const warm = await policy.startDecoding(prompts);
+    await warm.prefill();
+    for (let t = 0; t < newTokens - 1; t++) await warm.step(next());
+    warm.dispose();
     let start = performance.now();
     const session = await policy.startDecoding(prompts);
     await session.prefill();
