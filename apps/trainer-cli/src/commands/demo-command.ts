@@ -32,7 +32,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
   );
   if (config.sft.teacherCarryDropRate > 0) {
     output.err(
-      `sft data: worked solutions from an imperfect teacher that forgets a column carry ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time (gold answers are exact); RL must repair what SFT taught wrong`,
+      `sft data: worked solutions from an imperfect teacher that forgets the final carry in the boxed answer ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time (gold answers are exact); RL must repair what SFT taught wrong`,
     );
   }
   const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
@@ -85,7 +85,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
     await writeJsonAtomic(join(runDir, 'summary.json'), summary);
     const caption =
       `OREAL demo · seed ${config.seed} · ${describeBackend(backend)} · ${rl.parameterCount.toLocaleString('en-US')} parameters · ` +
-      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s${config.sft.teacherCarryDropRate > 0 ? `, imperfect teacher forgets ${Math.round(config.sft.teacherCarryDropRate * 100)}% of carries` : ''}) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)} (process CPU ${formatDuration(cpuSeconds)})`;
+      `SFT ${warm.steps} steps (${warm.seconds.toFixed(0)} s${config.sft.teacherCarryDropRate > 0 ? `, imperfect teacher drops the final carry ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time` : ''}) · RL ${rl.result.steps} steps of ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem} rollouts (${rl.seconds.toFixed(0)} s) · wall time ${formatDuration(seconds)} (process CPU ${formatDuration(cpuSeconds)})`;
     await writeFileAtomic(join(runDir, 'summary.md'), `${caption}\n\n${formatMarkdownTable(header, rows)}\n`);
     output.out(`\n${caption}\n\n${formatTable(header, rows)}\n`);
     output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);

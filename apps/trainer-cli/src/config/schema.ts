@@ -135,7 +135,7 @@ export const SftSectionSchema = z.strictObject({
     .min(0)
     .max(1)
     .default(0)
-    .describe('Imperfect-teacher SFT data: probability that a worked addition solution forgets a column carry (0 = exact solutions).'),
+    .describe('Imperfect-teacher SFT data: probability that a worked addition solution forgets the final carry in its boxed answer (0 = exact solutions).'),
   optimizer: OptimizerSchema.prefault({ learningRate: 2e-3, warmupSteps: 10 }),
 });
 

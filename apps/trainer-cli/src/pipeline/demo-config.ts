@@ -2,10 +2,10 @@ import type { ConfigTree } from '../config/overrides';
 
 /**
  * The demo's settings, sized to finish in ≤ 10 minutes on 2 CPU cores (wasm backend): a ~0.86 M
- * parameter character-level transformer (4 layers, width 128), a deliberately short SFT on
- * two-digit additions whose worked solutions come from an imperfect teacher that forgets a column
- * carry 70% of the time (so the SFT policy has learnt a systematic error that outcome rewards can
- * reveal), then OREAL RL with the token reward model.
+ * parameter character-level transformer (4 layers, width 128), a deliberately short SFT (450 steps
+ * of 32) on two-digit additions whose worked solutions come from an imperfect teacher that forgets
+ * the final carry in the boxed answer 70% of the time (so the SFT policy has learnt a systematic
+ * error that outcome rewards reveal), then OREAL RL with the token reward model.
  *
  * Departures from the 7B reference, all for this scale (every one can be overridden with
  * `--config` / `--set`): B = 16 problems × K = 8 rollouts (reference 64 × 16); 60 RL steps;
@@ -29,7 +29,7 @@ export const DEMO_CONFIG: ConfigTree = {
     optimizer: { learningRate: 2e-4, warmupSteps: 10, minLearningRateRatio: 0.5 },
   },
   data: { families: ['addition'], difficulty: { minDigits: 2, maxDigits: 2 }, trainCount: 4000, evalCount: 200, promptTemplate: 'question' },
-  sft: { steps: 300, batchSize: 32, teacherCarryDropRate: 0.7, optimizer: { learningRate: 3e-3, warmupSteps: 10, minLearningRateRatio: 0.1 } },
+  sft: { steps: 450, batchSize: 32, teacherCarryDropRate: 0.7, optimizer: { learningRate: 3e-3, warmupSteps: 10, minLearningRateRatio: 0.1 } },
   sampler: { type: 'local', batchSize: 128 },
   objective: { name: 'oreal' },
   tokenRewardModel: { enabled: true, positiveThreshold: 0, negativeThreshold: 1, optimizer: { learningRate: 1e-3 } },
