@@ -89,11 +89,19 @@ describe('composed training loop guards', () => {
       // moment tensors of each model (lazily); memory is measured after both exist.
       let warmUp = 0;
       while ((await trainer.step()).loss === null) expect(++warmUp).toBeLessThan(8);
-      const before = tf.memory().numTensors;
+      const afterUpdate = new Set<number>([tf.memory().numTensors]);
+      const afterSkip = new Set<number>();
       let updates = 0;
-      for (let i = 0; i < 30; i++) if ((await trainer.step()).loss !== null) updates++;
-      expect(updates).toBeGreaterThan(0);
-      expect(tf.memory().numTensors).toBe(before);
+      for (let i = 0; i < 30; i++) {
+        const metrics = await trainer.step();
+        if (metrics.loss !== null) updates++;
+        (metrics.loss === null ? afterSkip : afterUpdate).add(tf.memory().numTensors);
+      }
+      expect(updates).toBeGreaterThan(5);
+      // The model may keep a lazily rebuilt decoding copy of its weights that exists after a step
+      // without an update and not yet after one with an update; per kind of step the count is constant.
+      expect(afterUpdate.size, `after updates: ${[...afterUpdate].join(', ')}`).toBe(1);
+      expect(afterSkip.size, `after skipped updates: ${[...afterSkip].join(', ')}`).toBeLessThanOrEqual(1);
     } finally {
       await components.dispose();
     }
