@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCharTokenizer, createTransformerPolicy, initBackend, loadTokenizer, loadTransformerPolicy } from '@oreal-ts/tensor-model';
-import * as trainerCli from '@oreal-ts/trainer-cli';
+import { startServer } from '@oreal-ts/trainer-cli';
 import { runCli } from '../src/index';
 import { bundleCliFromSource, hasMath500, math500File, NO_DATA_REASON, temporaryDir } from './helpers';
 
@@ -34,19 +34,6 @@ interface Fixture {
 
 let fixture: Fixture | undefined;
 
-/** `oreal serve`'s server factory, exported by `@oreal-ts/trainer-cli` (apps/trainer-cli/src/serve). */
-type StartServer = (options: {
-  policy: unknown;
-  tokenizer: unknown;
-  modelName: string;
-  host?: string;
-  port?: number;
-}) => Promise<{ url: string; close(): Promise<void> }>;
-const startServer = (trainerCli as unknown as { startServer?: StartServer }).startServer;
-const SERVE_MISSING = typeof startServer !== 'function';
-const REASON = SERVE_MISSING
-  ? 'skipped: @oreal-ts/trainer-cli does not export startServer (oreal serve) from its package entry yet'
-  : NO_DATA_REASON;
 
 async function shortestProblems(dir: string): Promise<string> {
   const lines = (await readFile(math500File, 'utf8')).trim().split('\n');
@@ -125,7 +112,7 @@ const baseArgs = (f: Fixture, endpoint: string, out: string) => [
   '--out', out,
 ];
 
-describe.skipIf(!hasMath500 || SERVE_MISSING)(`end to end with oreal serve on 127.0.0.1 (${REASON})`, () => {
+describe.skipIf(!hasMath500)(`end to end with oreal serve on 127.0.0.1 (${hasMath500 ? 'MATH-500 present' : NO_DATA_REASON})`, () => {
   beforeAll(async () => {
     await initBackend({ quiet: true });
     const dir = await temporaryDir('math500-e2e-');
@@ -148,7 +135,7 @@ describe.skipIf(!hasMath500 || SERVE_MISSING)(`end to end with oreal serve on 12
     policy.dispose();
     // Serve what was saved, as `oreal serve --checkpoint DIR` does.
     const served = await loadTransformerPolicy(checkpoint);
-    const server = await (startServer as StartServer)({ policy: served, tokenizer: await loadTokenizer(checkpoint), modelName: MODEL, host: '127.0.0.1', port: 0 });
+    const server = await startServer({ policy: served, tokenizer: await loadTokenizer(checkpoint), modelName: MODEL, host: '127.0.0.1', port: 0 });
     fixture = { dir, data: await shortestProblems(dir), checkpoint, server };
   }, 120_000);
 

@@ -48,3 +48,16 @@ export { lineChartSpec, barChartSpec, writeChart, renderSvg, svgToPng, type Char
 export { learningCurvePoints, writeLearningCurve } from './report/learning-curve';
 export { createProgressReporter, type ProgressReporter, type ProgressMode, type ProgressReporterOptions } from './report/progress';
 export { formatTable, formatMarkdownTable, percent } from './report/table';
+export {
+  startServer,
+  installShutdownHandlers,
+  waitForShutdown,
+  CompletionRequestSchema,
+  ChatRequestSchema,
+  type ServeOptions,
+  type RunningServer,
+  type ServeLogger,
+  type ShutdownOptions,
+  type CompletionRequest,
+  type ChatRequest,
+} from './serve/index';
