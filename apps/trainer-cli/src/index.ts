@@ -35,6 +35,7 @@ export {
   type Components,
   type ComponentOverrides,
 } from './compose/create-components';
+export { createTrainerFromComponents } from './compose/create-trainer-from-components';
 export { loadProblems, readProblemsFile, type ProblemSplits } from './compose/load-problems';
 export { promptTemplateFor, type PromptTemplateName } from './compose/prompt-templates';
 export { runWarmStart, supervisedExamples, type WarmStartResult } from './pipeline/warm-start';

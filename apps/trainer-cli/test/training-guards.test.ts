@@ -9,12 +9,21 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, inject, it } from 'vitest';
 import { TrainingDivergedError, type Objective } from '@oreal-ts/core';
 import { loadTransformerPolicy } from '@oreal-ts/tensor-model';
-import { createTrainer, resolveLatestCheckpoint } from '@oreal-ts/trainer';
+import { resolveLatestCheckpoint } from '@oreal-ts/trainer';
 import { loadConfig } from '../src/config/load-config';
-import { createComponentsFromConfig, createObjectiveFromConfig, type Components } from '../src/compose/create-components';
+import {
+  createComponentsFromConfig,
+  createObjectiveFromConfig,
+  type Components,
+} from '../src/compose/create-components';
+import { createTrainerFromComponents } from '../src/compose/create-trainer-from-components';
 import { tinyConfig } from './support/tiny-config';
 
-async function tinyComponents(runsDir: string, overrides: Record<string, unknown> = {}, objective?: Objective): Promise<{ components: Components; config: Awaited<ReturnType<typeof loadConfig>> }> {
+async function tinyComponents(
+  runsDir: string,
+  overrides: Record<string, unknown> = {},
+  objective?: Objective,
+): Promise<{ components: Components; config: Awaited<ReturnType<typeof loadConfig>> }> {
   const base = tinyConfig({ runsDir, checkpoint: inject('sftCheckpoint') });
   const config = await loadConfig({ base: { ...base, ...overrides } });
   const components = await createComponentsFromConfig(config, objective ? { objective } : {});
@@ -22,19 +31,7 @@ async function tinyComponents(runsDir: string, overrides: Record<string, unknown
 }
 
 function trainerFor(components: Components, config: Awaited<ReturnType<typeof loadConfig>>, runDir: string) {
-  return createTrainer({
-    policy: components.policy,
-    ...(components.reference ? { reference: components.reference } : {}),
-    sampler: components.sampler,
-    verifier: components.verifier,
-    objective: components.objective,
-    ...(components.tokenRewardModel ? { tokenRewardModel: components.tokenRewardModel } : {}),
-    tokenizer: components.tokenizer,
-    problems: components.problems,
-    evalProblems: components.evalProblems,
-    config: config.trainer,
-    runDir,
-  });
+  return createTrainerFromComponents(components, config, runDir);
 }
 
 describe('composed training loop guards', () => {
@@ -56,7 +53,11 @@ describe('composed training loop guards', () => {
         return steps >= 3 ? { ...result, loss: Number.NaN } : result;
       },
     };
-    const { components, config } = await tinyComponents(dir, { trainer: { ...tinyConfig({ runsDir: dir }).trainer, actorFreezeSteps: 0, evalEvery: 0 } }, poisoned);
+    const { components, config } = await tinyComponents(
+      dir,
+      { trainer: { ...tinyConfig({ runsDir: dir }).trainer, actorFreezeSteps: 0, evalEvery: 0 } },
+      poisoned,
+    );
     const trainer = trainerFor(components, config, join(dir, 'run'));
     try {
       const error = await trainer.run().then(
@@ -70,7 +71,10 @@ describe('composed training loop guards', () => {
       expect(latest).toMatch(/step-000002$/);
       const reloaded = await loadTransformerPolicy(join(latest, 'policy'), {});
       const ids = components.tokenizer.encode('1+2=');
-      const [logProbs] = await reloaded.logProbs({ promptIds: [ids], responseIds: [components.tokenizer.encode('1+2=3')] });
+      const [logProbs] = await reloaded.logProbs({
+        promptIds: [ids],
+        responseIds: [components.tokenizer.encode('1+2=3')],
+      });
       expect(logProbs?.every(Number.isFinite)).toBe(true);
       reloaded.dispose();
     } finally {
@@ -81,7 +85,14 @@ describe('composed training loop guards', () => {
   it('tf.memory().numTensors is constant across 30 RL steps of the real model (token RM and reference included)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'oreal-memory-'));
     const { components, config } = await tinyComponents(dir, {
-      trainer: { ...tinyConfig({ runsDir: dir }).trainer, steps: 40, actorFreezeSteps: 1, evalEvery: 0, checkpoint: { every: 0 }, trajectoryDumpEvery: 0 },
+      trainer: {
+        ...tinyConfig({ runsDir: dir }).trainer,
+        steps: 40,
+        actorFreezeSteps: 1,
+        evalEvery: 0,
+        checkpoint: { every: 0 },
+        trajectoryDumpEvery: 0,
+      },
     });
     const trainer = trainerFor(components, config, join(dir, 'run'));
     try {

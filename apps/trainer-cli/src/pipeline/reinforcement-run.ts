@@ -1,6 +1,7 @@
-import { createTrainer, type EvalMetrics, type StepMetrics, type TrainResult } from '@oreal-ts/trainer';
+import { type EvalMetrics, type StepMetrics, type TrainResult } from '@oreal-ts/trainer';
 import type { OrealConfig } from '../config/schema';
 import type { Components } from '../compose/create-components';
+import { createTrainerFromComponents } from '../compose/create-trainer-from-components';
 import type { CommandOutput } from '../commands/output';
 import { writeLearningCurve } from '../report/learning-curve';
 import type { ProgressReporter } from '../report/progress';
@@ -39,54 +40,47 @@ export async function runReinforcement(options: ReinforcementOptions): Promise<R
   let firstEval: EvalMetrics | null = null;
   let lastEval: EvalMetrics | null = null;
   let lastStep: StepMetrics | null = null;
-  const trainer = createTrainer({
-    policy: components.policy,
-    ...(components.reference ? { reference: components.reference } : {}),
-    sampler: components.sampler,
-    verifier: components.verifier,
-    objective: components.objective,
-    ...(components.tokenRewardModel ? { tokenRewardModel: components.tokenRewardModel } : {}),
-    tokenizer: components.tokenizer,
-    problems: components.problems,
-    evalProblems: components.evalProblems,
-    config: config.trainer,
-    runDir: options.runDir,
-    hooks: {
-      onStep(metrics) {
-        lastStep = metrics;
-        progress.update(metrics.step, {
-          pass: `${(metrics.passRate * 100).toFixed(0)}%`,
-          kept: `${metrics.keptGroups}/${metrics.problems}`,
-          ...(metrics.loss === null ? {} : { loss: metrics.loss }),
-          ...(lastEval ? { 'eval@1': `${(lastEval.greedyPassAt1 * 100).toFixed(1)}%` } : {}),
-        });
-      },
-      onEval(metrics) {
-        firstEval ??= metrics;
-        lastEval = metrics;
-        progress.log(
-          `[eval] step ${metrics.step}: held-out greedy pass@1 ${(metrics.greedyPassAt1 * 100).toFixed(1)}%` +
-            (metrics.sampledPassAt1 === null ? '' : `, sampled pass@1 ${(metrics.sampledPassAt1 * 100).toFixed(1)}%`) +
-            ` (${metrics.problems} problems, ${metrics.timing.evalSeconds.toFixed(1)} s)`,
+  const trainer = createTrainerFromComponents(components, config, options.runDir, {
+    onStep(metrics) {
+      lastStep = metrics;
+      progress.update(metrics.step, {
+        pass: `${(metrics.passRate * 100).toFixed(0)}%`,
+        kept: `${metrics.keptGroups}/${metrics.problems}`,
+        ...(metrics.loss === null ? {} : { loss: metrics.loss }),
+        ...(lastEval ? { 'eval@1': `${(lastEval.greedyPassAt1 * 100).toFixed(1)}%` } : {}),
+      });
+    },
+    onEval(metrics) {
+      firstEval ??= metrics;
+      lastEval = metrics;
+      progress.log(
+        `[eval] step ${metrics.step}: held-out greedy pass@1 ${(metrics.greedyPassAt1 * 100).toFixed(1)}%` +
+          (metrics.sampledPassAt1 === null
+            ? ''
+            : `, sampled pass@1 ${(metrics.sampledPassAt1 * 100).toFixed(1)}%`) +
+          ` (${metrics.problems} problems, ${metrics.timing.evalSeconds.toFixed(1)} s)`,
+      );
+    },
+    onLog(line) {
+      // Per-step and eval lines are shown by the progress reporter and onEval above.
+      if (line.startsWith('step ') || line.startsWith('eval @')) return;
+      progress.log(line);
+    },
+    async onCheckpoint(path) {
+      if (options.haltAfterStep !== undefined && trainer.state.step === options.haltAfterStep) {
+        options.output.err(
+          `halted after step ${trainer.state.step} (checkpoint ${path}); waiting to be killed`,
         );
-      },
-      onLog(line) {
-        // Per-step and eval lines are shown by the progress reporter and onEval above.
-        if (line.startsWith('step ') || line.startsWith('eval @')) return;
-        progress.log(line);
-      },
-      async onCheckpoint(path) {
-        if (options.haltAfterStep !== undefined && trainer.state.step === options.haltAfterStep) {
-          options.output.err(`halted after step ${trainer.state.step} (checkpoint ${path}); waiting to be killed`);
-          setInterval(() => undefined, 60_000);
-          await new Promise(() => undefined);
-        }
-      },
+        setInterval(() => undefined, 60_000);
+        await new Promise(() => undefined);
+      }
     },
   });
   if (options.resume) {
     await trainer.resume(options.resume === true ? undefined : options.resume);
-    options.output.err(`resumed at step ${trainer.state.step} from ${trainer.state.lastCheckpoint ?? 'the latest checkpoint'}`);
+    options.output.err(
+      `resumed at step ${trainer.state.step} from ${trainer.state.lastCheckpoint ?? 'the latest checkpoint'}`,
+    );
   }
   progress.start('rl', config.trainer.steps);
   progress.update(trainer.state.step);
@@ -97,6 +91,14 @@ export async function runReinforcement(options: ReinforcementOptions): Promise<R
     progress.stop();
   }
   void lastStep;
-  const plot = config.logging.plot ? await writeLearningCurve(options.runDir, options.title ?? `OREAL run ${options.runDir}`) : null;
-  return { result, firstEval, lastEval: result.lastEval ?? lastEval, seconds: (performance.now() - started) / 1000, plot };
+  const plot = config.logging.plot
+    ? await writeLearningCurve(options.runDir, options.title ?? `OREAL run ${options.runDir}`)
+    : null;
+  return {
+    result,
+    firstEval,
+    lastEval: result.lastEval ?? lastEval,
+    seconds: (performance.now() - started) / 1000,
+    plot,
+  };
 }
