@@ -1,8 +1,5 @@
 import { createFakeTokenRewardModel, createFakeVerifier } from '@oreal-ts/core/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, type StepMetrics } from '../src/index';
 import {
   createFileTabularPolicy,
@@ -10,17 +7,14 @@ import {
   createMiniOrealObjective,
   createPolicySampler,
   letterProblems,
+  temporaryDirs,
 } from './support';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = temporaryDirs('oreal-bandit-');
 
 describe('OREAL on a tabular policy (a one-token bandit: every token stops, "a" is right)', () => {
   it('raises the rollout pass rate and the held-out greedy pass@1', async () => {
-    const runDir = await mkdtemp(join(tmpdir(), 'oreal-bandit-'));
-    dirs.push(runDir);
+    const runDir = await tempDir();
     const tokenizer = createLetterTokenizer();
     const policy = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, learningRate: 0.3 });
     const reference = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, id: 'reference' });

@@ -1,9 +1,8 @@
 import { CheckpointError, TrainingDivergedError, type Objective, type TrainablePolicy } from '@oreal-ts/core';
 import { createFakeVerifier } from '@oreal-ts/core/testing';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerConfigInput } from '../src/index';
 import {
   createFileTabularPolicy,
@@ -11,17 +10,10 @@ import {
   createMiniOrealObjective,
   createPolicySampler,
   letterProblems,
+  temporaryDirs,
 } from './support';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'oreal-fail-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = temporaryDirs('oreal-fail-');
 
 const config: TrainerConfigInput = {
   seed: 5,

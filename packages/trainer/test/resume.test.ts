@@ -1,8 +1,7 @@
 import { createFakeTokenRewardModel, createFakeVerifier } from '@oreal-ts/core/testing';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, withoutTiming, type TrainerConfigInput } from '../src/index';
 import {
   createFileTabularPolicy,
@@ -10,12 +9,10 @@ import {
   createMiniOrealObjective,
   createPolicySampler,
   letterProblems,
+  temporaryDirs,
 } from './support';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = temporaryDirs('oreal-resume-');
 
 const config: TrainerConfigInput = {
   seed: 11,
@@ -63,12 +60,6 @@ async function metricsWithoutTiming(runDir: string): Promise<unknown[]> {
     .trim()
     .split('\n')
     .map((line) => withoutTiming(JSON.parse(line) as { timing?: unknown }));
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'oreal-resume-'));
-  dirs.push(dir);
-  return dir;
 }
 
 describe('determinism', () => {

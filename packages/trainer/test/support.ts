@@ -22,8 +22,10 @@ import {
   type Tokenizer,
   type TrainablePolicy,
 } from '@oreal-ts/core';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 
 /** Context-free softmax policy trained by SGD with momentum; save/load go through real files. */
 export interface FileTabularPolicy extends TrainablePolicy {
@@ -322,4 +324,17 @@ export function letterProblems(count: number, answer = 'a'): Problem[] {
     question: 'abcd'[i % 4] as string,
     answer,
   }));
+}
+
+/** Returns `tempDir()`, which makes a fresh temporary folder; every folder it made is removed after each test. */
+export function temporaryDirs(prefix: string): () => Promise<string> {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }

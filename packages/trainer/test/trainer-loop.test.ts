@@ -14,10 +14,9 @@ import {
   createFakeVerifier,
   createTabularPolicy,
 } from '@oreal-ts/core/testing';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, type CreateTrainerOptions, type StepMetrics } from '../src/index';
 import {
   createFileTabularPolicy,
@@ -25,17 +24,10 @@ import {
   createMiniOrealObjective,
   createPolicySampler,
   letterProblems,
+  temporaryDirs,
 } from './support';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'oreal-loop-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = temporaryDirs('oreal-loop-');
 
 /** Components that append to one shared event log. */
 function recordedSetup(events: string[], decide: (text: string) => boolean = (text) => text.startsWith('a')) {
