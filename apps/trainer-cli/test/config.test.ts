@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@oreal-ts/core';
 import { loadConfig } from '../src/config/load-config';
 import { applyOverrides, parseOverride } from '../src/config/overrides';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 async function tempFile(name: string, text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'oreal-config-'));
+  const dir = await tempDir('oreal-config-');
   const file = join(dir, name);
   await writeFile(file, text);
   return file;
@@ -26,7 +28,10 @@ describe('--set overrides', () => {
   it('parse typed values along a dotted path', () => {
     expect(parseOverride('trainer.steps=20')).toEqual({ path: ['trainer', 'steps'], value: 20 });
     expect(parseOverride('sampler.type=openai')).toEqual({ path: ['sampler', 'type'], value: 'openai' });
-    expect(parseOverride('data.families=[addition, multiplication]').value).toEqual(['addition', 'multiplication']);
+    expect(parseOverride('data.families=[addition, multiplication]').value).toEqual([
+      'addition',
+      'multiplication',
+    ]);
     expect(parseOverride('tokenRewardModel.enabled=false').value).toBe(false);
   });
 
@@ -46,7 +51,11 @@ describe('--set overrides', () => {
 describe('loadConfig', () => {
   it('merges base ← YAML file ← flags and fills defaults', async () => {
     const file = await tempFile('run.yaml', 'seed: 5\nsampler:\n  type: local\ntrainer:\n  steps: 12\n');
-    const config = await loadConfig({ base: { trainer: { steps: 4, batchProblems: 2 } }, file, overrides: ['trainer.batchProblems=3'] });
+    const config = await loadConfig({
+      base: { trainer: { steps: 4, batchProblems: 2 } },
+      file,
+      overrides: ['trainer.batchProblems=3'],
+    });
     expect(config.seed).toBe(5);
     expect(config.trainer).toMatchObject({ steps: 12, batchProblems: 3 });
     expect(config.sampler.type).toBe('local');
@@ -110,6 +119,8 @@ describe('objective options', () => {
   it('an unknown objective name lists the registered ones', async () => {
     const { createObjectiveFromConfig } = await import('../src/compose/create-components');
     const config = await loadConfig({ overrides: ['objective.name=ppo'] });
-    expect(() => createObjectiveFromConfig(config)).toThrow(/objective\.name: unknown objective "ppo"; choose one of oreal, reinforce, rloo, grpo/);
+    expect(() => createObjectiveFromConfig(config)).toThrow(
+      /objective\.name: unknown objective "ppo"; choose one of oreal, reinforce, rloo, grpo/,
+    );
   });
 });

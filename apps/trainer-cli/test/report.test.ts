@@ -1,15 +1,17 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { learningCurvePoints } from '../src/report/learning-curve';
 import { barChartSpec, lineChartSpec, writeChart } from '../src/report/plot';
 import { createProgressReporter } from '../src/report/progress';
 import { formatMarkdownTable, formatTable, percent } from '../src/report/table';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 describe('plots', () => {
   it('write an SVG and a PNG of a line chart and a bar chart', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-plot-'));
+    const dir = await tempDir('oreal-plot-');
     const line = await writeChart(
       lineChartSpec('curve', [
         { x: 1, y: 10, series: 'a', panel: 'pass' },
@@ -23,7 +25,10 @@ describe('plots', () => {
     expect(svg).toContain('curve');
     const png = await readFile(line.png);
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    const bars = await writeChart(barChartSpec('bars', [{ label: 'OREAL', value: 41 }], 'pass@1'), join(dir, 'bars'));
+    const bars = await writeChart(
+      barChartSpec('bars', [{ label: 'OREAL', value: 41 }], 'pass@1'),
+      join(dir, 'bars'),
+    );
     expect(await readFile(bars.svg, 'utf8')).toContain('OREAL');
   });
 
@@ -35,15 +40,31 @@ describe('plots', () => {
     ]);
     expect(points).toContainEqual({ x: 0, y: 25, series: 'held-out greedy pass@1', panel: 'pass rate (%)' });
     expect(points).toContainEqual({ x: 2, y: 62.5, series: 'rollout pass rate', panel: 'pass rate (%)' });
-    expect(points).toContainEqual({ x: 1, y: 0.75, series: 'token-RM accuracy', panel: 'KL and token-RM accuracy' });
+    expect(points).toContainEqual({
+      x: 1,
+      y: 0.75,
+      series: 'token-RM accuracy',
+      panel: 'KL and token-RM accuracy',
+    });
     expect(points.filter((p) => p.series === 'loss')).toHaveLength(1);
   });
 });
 
 describe('tables', () => {
   it('align text left and numbers right under a rule', () => {
-    const text = formatTable(['variant', 'pass@1'], [['SFT', 12.5], ['OREAL', 40]]);
-    expect(text.split('\n')).toEqual(['variant  pass@1', '-------  ------', 'SFT        12.5', 'OREAL        40']);
+    const text = formatTable(
+      ['variant', 'pass@1'],
+      [
+        ['SFT', 12.5],
+        ['OREAL', 40],
+      ],
+    );
+    expect(text.split('\n')).toEqual([
+      'variant  pass@1',
+      '-------  ------',
+      'SFT        12.5',
+      'OREAL        40',
+    ]);
     expect(formatMarkdownTable(['a', 'b'], [['x', 1]])).toBe('| a | b |\n|---|---|\n| x | 1 |');
     expect(percent(0.4125)).toBe(41.3);
   });
@@ -53,7 +74,10 @@ describe('progress', () => {
   it('plain mode prints a line at most every interval and at the end of a phase', () => {
     const lines: string[] = [];
     let now = 0;
-    const stream = { isTTY: false, write: (text: string) => lines.push(text) } as unknown as NodeJS.WriteStream;
+    const stream = {
+      isTTY: false,
+      write: (text: string) => lines.push(text),
+    } as unknown as NodeJS.WriteStream;
     const progress = createProgressReporter({ mode: 'auto', intervalSeconds: 10, stream, now: () => now });
     progress.start('rl', 4);
     now = 5_000;

@@ -3,8 +3,7 @@
  * server by changing ONE config line. The same checkpoint is served by `oreal serve`'s server on
  * 127.0.0.1 (real sockets); the same held-out problems go through both samplers.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -14,16 +13,28 @@ import { loadConfig } from '../src/config/load-config';
 import { createComponentsFromConfig } from '../src/compose/create-components';
 import { startServer } from '../src/serve/index';
 import { tinyConfig } from './support/tiny-config';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 describe('local ↔ HTTP sampler swap', () => {
   it('gives the same greedy responses and verdicts when only sampler.type changes', async () => {
     const checkpoint = inject('sftCheckpoint');
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-swap-'));
+    const dir = await tempDir('oreal-swap-');
     const served = await loadTransformerPolicy(checkpoint, {});
-    const server = await startServer({ policy: served, tokenizer: await loadTokenizer(checkpoint), modelName: 'tiny', host: '127.0.0.1', port: 0 });
+    const server = await startServer({
+      policy: served,
+      tokenizer: await loadTokenizer(checkpoint),
+      modelName: 'tiny',
+      host: '127.0.0.1',
+      port: 0,
+    });
     try {
       const base = tinyConfig({ runsDir: join(dir, 'runs'), checkpoint });
-      const yaml = stringify({ ...base, sampler: { type: 'local', baseUrls: [`${server.url}/v1`], model: 'tiny', mode: 'completions' } });
+      const yaml = stringify({
+        ...base,
+        sampler: { type: 'local', baseUrls: [`${server.url}/v1`], model: 'tiny', mode: 'completions' },
+      });
       const localFile = join(dir, 'local.yaml');
       const httpFile = join(dir, 'http.yaml');
       await writeFile(localFile, yaml);
@@ -40,7 +51,13 @@ describe('local ↔ HTTP sampler swap', () => {
         const components = await createComponentsFromConfig(config);
         try {
           const problems = components.evalProblems;
-          const groups = await components.sampler.sample(problems, { n: 1, temperature: 0, topP: 1, maxNewTokens: config.trainer.sampling.maxNewTokens, seed: 1 });
+          const groups = await components.sampler.sample(problems, {
+            n: 1,
+            temperature: 0,
+            topP: 1,
+            maxNewTokens: config.trainer.sampling.maxNewTokens,
+            seed: 1,
+          });
           const metrics = await evaluatePassAt1({
             sampler: components.sampler,
             verifier: components.verifier,
@@ -49,7 +66,11 @@ describe('local ↔ HTTP sampler swap', () => {
             seed: 1,
             sampled: false,
           });
-          results.push({ id: components.sampler.id, texts: groups.map((g) => g.rollouts[0]?.text), greedy: metrics.greedyPassAt1 });
+          results.push({
+            id: components.sampler.id,
+            texts: groups.map((g) => g.rollouts[0]?.text),
+            greedy: metrics.greedyPassAt1,
+          });
         } finally {
           await components.dispose();
         }

@@ -1,10 +1,11 @@
 import { readFile, readdir } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { collect, runCli, spawnCli, waitForStderr } from './support/run-cli';
 import { writeTinyConfig } from './support/tiny-config';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 async function metricsWithoutTiming(runDir: string): Promise<unknown[]> {
   const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8');
@@ -26,7 +27,7 @@ async function policyFiles(checkpointDir: string): Promise<Map<string, Buffer>> 
 
 describe('oreal train: exact resume through the real CLI', () => {
   it('6 steps straight equal 3 steps, SIGKILL, --resume for 3 more (metrics and final weights)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-resume-'));
+    const dir = await tempDir('oreal-resume-');
     const runsDir = join(dir, 'runs');
     const config = await writeTinyConfig(dir, 'tiny.yaml', { runsDir, checkpoint: inject('sftCheckpoint') });
 
@@ -35,13 +36,25 @@ describe('oreal train: exact resume through the real CLI', () => {
     expect(straight.stdout).toMatch(/finished after 6 steps/);
     expect(straight.stderr).toMatch(/tfjs backend: \w+/);
 
-    const child = spawnCli(['train', '-c', config, '--set', 'logging.runName=killed', '--halt-after-step', '3']);
+    const child = spawnCli([
+      'train',
+      '-c',
+      config,
+      '--set',
+      'logging.runName=killed',
+      '--halt-after-step',
+      '3',
+    ]);
     const done = collect(child);
     await waitForStderr(child, /halted after step 3/);
     child.kill('SIGKILL');
     const killed = await done;
     expect(killed.signal).toBe('SIGKILL');
-    expect((await metricsWithoutTiming(join(runsDir, 'killed'))).filter((m) => (m as { type: string }).type === 'step')).toHaveLength(3);
+    expect(
+      (await metricsWithoutTiming(join(runsDir, 'killed'))).filter(
+        (m) => (m as { type: string }).type === 'step',
+      ),
+    ).toHaveLength(3);
 
     const resumed = await runCli(['train', '--resume', join(runsDir, 'killed')]);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -63,7 +76,7 @@ describe('oreal train: exact resume through the real CLI', () => {
 
 describe('oreal train: failures name what and where', () => {
   it('a bad config field names the field, the value and the fix (exit 2)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-bad-config-'));
+    const dir = await tempDir('oreal-bad-config-');
     const config = await writeTinyConfig(dir, 'tiny.yaml', { runsDir: join(dir, 'runs') });
     const result = await runCli(['train', '-c', config, '--set', 'trainer.rolloutsPerProblem=1']);
     expect(result.code).toBe(2);
@@ -71,7 +84,7 @@ describe('oreal train: failures name what and where', () => {
   });
 
   it('a bad data line names file:line and the field (exit 2)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-bad-data-'));
+    const dir = await tempDir('oreal-bad-data-');
     const config = await writeTinyConfig(dir, 'tiny.yaml', { runsDir: join(dir, 'runs') });
     const data = join(dir, 'train.jsonl');
     const { writeFile } = await import('node:fs/promises');
@@ -89,21 +102,40 @@ describe('oreal train: failures name what and where', () => {
   });
 
   it('a corrupt latest checkpoint is refused with CheckpointError and the previous one resumes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-corrupt-'));
+    const dir = await tempDir('oreal-corrupt-');
     const runsDir = join(dir, 'runs');
     const config = await writeTinyConfig(dir, 'tiny.yaml', { runsDir, checkpoint: inject('sftCheckpoint') });
-    const first = await runCli(['train', '-c', config, '--set', 'logging.runName=run', '--set', 'trainer.steps=3', '--set', 'trainer.evalEvery=0']);
+    const first = await runCli([
+      'train',
+      '-c',
+      config,
+      '--set',
+      'logging.runName=run',
+      '--set',
+      'trainer.steps=3',
+      '--set',
+      'trainer.evalEvery=0',
+    ]);
     expect(first.code, first.stderr).toBe(0);
     const run = join(runsDir, 'run');
     const latest = join(run, 'checkpoints', 'step-000003', 'policy');
     const { writeFile } = await import('node:fs/promises');
-    for (const name of await readdir(latest)) if (name.endsWith('.safetensors')) await writeFile(join(latest, name), 'not a safetensors file');
+    for (const name of await readdir(latest))
+      if (name.endsWith('.safetensors')) await writeFile(join(latest, name), 'not a safetensors file');
 
     const refused = await runCli(['train', '--resume', run, '--set', 'trainer.steps=4']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/CheckpointError: checkpoint .*step-000003/);
 
-    const previous = await runCli(['train', '--resume', run, '--from-checkpoint', join(run, 'checkpoints', 'step-000002'), '--set', 'trainer.steps=4']);
+    const previous = await runCli([
+      'train',
+      '--resume',
+      run,
+      '--from-checkpoint',
+      join(run, 'checkpoints', 'step-000002'),
+      '--set',
+      'trainer.steps=4',
+    ]);
     expect(previous.code, previous.stderr).toBe(0);
     expect(previous.stderr).toMatch(/resumed at step 2/);
     expect(previous.stdout).toMatch(/finished after 4 steps/);

@@ -2,8 +2,6 @@
  * In-process guards on the composed training loop with the real transformer: a non-finite loss
  * stops the run and leaves the last good checkpoint loadable; tensor count stays constant.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, inject, it } from 'vitest';
@@ -18,6 +16,9 @@ import {
 } from '../src/compose/create-components';
 import { createTrainerFromComponents } from '../src/compose/create-trainer-from-components';
 import { tinyConfig } from './support/tiny-config';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 async function tinyComponents(
   runsDir: string,
@@ -36,7 +37,7 @@ function trainerFor(components: Components, config: Awaited<ReturnType<typeof lo
 
 describe('composed training loop guards', () => {
   it('a NaN loss stops the run with TrainingDivergedError; the last good checkpoint still loads', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-nan-'));
+    const dir = await tempDir('oreal-nan-');
     // A research-fork style objective: the stock OREAL objective whose loss turns NaN from step 3 on.
     const config0 = await loadConfig({ base: tinyConfig({ runsDir: dir }) });
     const stock = createObjectiveFromConfig(config0);
@@ -83,7 +84,7 @@ describe('composed training loop guards', () => {
   });
 
   it('tf.memory().numTensors is constant across 30 RL steps of the real model (token RM and reference included)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-memory-'));
+    const dir = await tempDir('oreal-memory-');
     const { components, config } = await tinyComponents(dir, {
       trainer: {
         ...tinyConfig({ runsDir: dir }).trainer,

@@ -1,12 +1,21 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli';
+import { temporaryDirs } from './support/temporary-dirs';
+
+const tempDir = temporaryDirs();
 
 describe('oreal verify', () => {
   it('grades an equivalent answer as correct (exit 0) and explains the comparison', async () => {
-    const result = await runCli(['verify', '--gold', '\\frac{1}{2}', '--response', 'The answer is \\boxed{0.5}', '--explain']);
+    const result = await runCli([
+      'verify',
+      '--gold',
+      '\\frac{1}{2}',
+      '--response',
+      'The answer is \\boxed{0.5}',
+      '--explain',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^correct \((numeric|symbolic|string)-equal\)/);
     expect(result.stdout).toMatch(/gold: +\\frac\{1\}\{2\}/);
@@ -23,7 +32,7 @@ describe('oreal verify', () => {
   });
 
   it('grades a JSONL batch line by line and summarises', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-verify-'));
+    const dir = await tempDir('oreal-verify-');
     const file = join(dir, 'batch.jsonl');
     const lines = [
       { id: 'a', gold: '132', response: '7+5=12;4+8+1=13;\\boxed{132}' },
@@ -34,7 +43,10 @@ describe('oreal verify', () => {
     await writeFile(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const result = await runCli(['verify', '--input', file]);
     expect(result.code).toBe(0);
-    const verdicts = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; line: number; correct: boolean; reason: string });
+    const verdicts = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; line: number; correct: boolean; reason: string });
     expect(verdicts.map((v) => [v.id, v.line, v.correct])).toEqual([
       ['a', 1, true],
       ['b', 2, true],
@@ -46,9 +58,12 @@ describe('oreal verify', () => {
   });
 
   it('names file:line and field of a bad batch line, and refuses missing flags', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'oreal-verify-'));
+    const dir = await tempDir('oreal-verify-');
     const file = join(dir, 'bad.jsonl');
-    await writeFile(file, `${JSON.stringify({ gold: '1', response: '\\boxed{1}' })}\n${JSON.stringify({ response: 'x' })}\n`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ gold: '1', response: '\\boxed{1}' })}\n${JSON.stringify({ response: 'x' })}\n`,
+    );
     const bad = await runCli(['verify', '--input', file]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`${file}:2: field 'gold'`);
