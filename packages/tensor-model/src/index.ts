@@ -6,6 +6,8 @@
 export { initBackend, formatBackendReport, BACKEND_ORDER, type BackendName, type BackendReport, type BackendAttempt, type InitBackendOptions } from './backend';
 export { TransformerConfigSchema, parseTransformerConfig, dimensionsOf, type TransformerConfig, type TransformerConfigInput, type ModelDimensions } from './config';
 export { createTransformerPolicy, loadTransformerPolicy, readCheckpointConfig, type TransformerPolicy, type TransformerPolicyOptions } from './policy';
+export { DECODE_ATTENTION_ENV, type DecodeAttentionMode } from './model/kernel-attention';
+export { DecodeAttentionKernel, decodeAttentionSupported, type DecodeAttentionShape } from './kernels/decode-attention';
 export { createTokenScorer, loadTokenScorer, type TransformerTokenScorer } from './token-scorer';
 export { TrainingOptionsSchema, resolveTrainingOptions, type TrainingOptions } from './training/options';
 export { scheduledLearningRate } from './training/schedule';

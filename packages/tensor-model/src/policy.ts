@@ -14,6 +14,7 @@ import { TrainableDecoder, readTrainerState } from './model/trainable-decoder';
 import type { PackedPromptResponse } from './model/inputs';
 import { lmLogits, tokenLogProbs } from './model/transformer';
 import { KeyValueDecodingSession } from './decoding-session';
+import type { DecodeAttentionMode } from './model/kernel-attention';
 import type { TrainingOptions } from './training/options';
 
 /** Options of `createTransformerPolicy`. */
@@ -26,6 +27,11 @@ export interface TransformerPolicyOptions {
   readonly id?: string;
   /** Backpropagate at most this many rows at once (costs one extra no-gradient forward). Default: whole batch. */
   readonly microBatchSize?: number;
+  /**
+   * Attention of decode steps: `kernel` (the wasm SIMD kernel, for CPU backends), `tensors`
+   * (TensorFlow.js ops) or `auto` (the kernel on wasm/cpu). Default: `OREAL_DECODE_ATTENTION`, else `auto`.
+   */
+  readonly decodeAttention?: DecodeAttentionMode;
 }
 
 /** A trainable Llama/Qwen2 policy. */
@@ -49,12 +55,14 @@ export interface TransformerPolicy extends TrainablePolicy {
 
 class Policy extends TrainableDecoder implements TransformerPolicy {
   readonly vocabSize: number;
+  private readonly decodeAttention: DecodeAttentionMode | undefined;
 
   constructor(config: TransformerConfig, seed: number | null, options: Omit<TransformerPolicyOptions, 'seed'>) {
     const specs = parameterSpecs(dimensionsOf(config));
     super(config, options.id ?? `oreal-ts/tensor-model/${config.model_type}`, specs, seed, options.training ?? {}, 'policy');
     this.vocabSize = config.vocab_size;
     this.microBatchSize = options.microBatchSize;
+    this.decodeAttention = options.decodeAttention;
   }
 
   protected huggingFaceParts(): HuggingFacePart[] {
@@ -78,7 +86,7 @@ class Policy extends TrainableDecoder implements TransformerPolicy {
 
   async startDecoding(promptIds: readonly (readonly number[])[]): Promise<DecodingSession> {
     this.assertAlive();
-    return new KeyValueDecodingSession(this, promptIds);
+    return new KeyValueDecodingSession(this, promptIds, this.decodeAttention);
   }
 
   /** Logits [N, V] from hidden [N, C] (used by the decoding session). */
@@ -100,7 +108,7 @@ class Policy extends TrainableDecoder implements TransformerPolicy {
   }
 
   async logits(rows: readonly (readonly number[])[]): Promise<Float32Array[][]> {
-    const session = new KeyValueDecodingSession(this, rows);
+    const session = new KeyValueDecodingSession(this, rows, this.decodeAttention);
     try {
       return await session.allLogits();
     } finally {
@@ -114,6 +122,7 @@ class Policy extends TrainableDecoder implements TransformerPolicy {
       id: options.id ?? this.id,
       training: { ...this.trainingOptions, ...options.training },
       ...(this.microBatchSize === undefined ? {} : { microBatchSize: this.microBatchSize }),
+      ...(this.decodeAttention === undefined ? {} : { decodeAttention: this.decodeAttention }),
     });
     for (const [name, variable] of this.parameters) copy.parameters.get(name)?.assign(variable);
     return copy;

@@ -50,6 +50,9 @@ const sumLoss: PerTokenLoss = (values) => ({
   gradient: values.map((row) => row.map(() => -1)),
 });
 
+/** Both decode-step attentions: the wasm kernel and TensorFlow.js ops. */
+const decodeModes = ['kernel', 'tensors'] as const;
+
 const batch: TokenBatch = { promptIds: [[1, 2, 3], [4], [5, 6]], responseIds: [[7, 8], [9, 10, 11], [12]] };
 
 describe.each([
@@ -70,8 +73,8 @@ describe.each([
     policy.dispose();
   });
 
-  it('decodes with the KV cache exactly as a full forward, with left padding (|Δ| < 1e-4)', async () => {
-    const policy = createTransformerPolicy(config, { seed: 4 });
+  it.each(decodeModes)('decodes with the KV cache exactly as a full forward, with left padding (|Δ| < 1e-4; attention: %s)', async (decodeAttention) => {
+    const policy = createTransformerPolicy(config, { seed: 4, decodeAttention });
     randomise(policy, 200);
     const prompts = [[1, 2, 3, 4], [5], [6, 7]];
     const generated = [[8, 9, 10], [2, 3, 4], [1, 1, 1]];
@@ -90,11 +93,11 @@ describe.each([
     policy.dispose();
   });
 
-  it.each([1, 2])('decodes %i row(s) for 40 steps (past several in-place cache growths) exactly as a full forward', async (rows) => {
-    const policy = createTransformerPolicy(config, { seed: 6 });
+  it.each(decodeModes.flatMap((mode) => [1, 2].map((rows) => [rows, mode] as const)))('decodes %i row(s) for 40 steps (past several cache growths) exactly as a full forward (attention: %s)', async (rows, decodeAttention) => {
+    const policy = createTransformerPolicy(config, { seed: 6, decodeAttention });
     randomise(policy, 400);
     const prompts = [[1, 2, 3], [4]].slice(0, rows);
-    const steps = 40; // > 2 × CAPACITY_CHUNK: the cache grows twice
+    const steps = 40; // tensors: > 2 × CAPACITY_CHUNK, grows twice; kernel: past prompt + 16 spare slots, grows once
     const generated = prompts.map((_, r) => Array.from({ length: steps }, (_, t) => (3 * t + 5 * r + 1) % 10));
     const session = await policy.startDecoding(prompts);
     const incremental = [await session.prefill()];
@@ -104,6 +107,26 @@ describe.each([
       const full = (await policy.logits([[...(prompts[r] as number[]), ...(generated[r] as number[])]]))[0] as Float32Array[];
       const offset = (prompts[r] as number[]).length - 1;
       for (let step = 0; step <= steps; step++) {
+        expect(maxAbsDifference(incremental[step]?.[r] as Float32Array, full[offset + step] as Float32Array)).toBeLessThan(1e-4);
+      }
+    }
+    policy.dispose();
+  });
+
+  it.each(decodeModes)('prefills rows that share a prompt once and decodes each as a full forward (attention: %s)', async (decodeAttention) => {
+    const policy = createTransformerPolicy(config, { seed: 8, decodeAttention });
+    randomise(policy, 500);
+    const prompts = [[1, 2, 3], [4], [1, 2, 3], [1, 2, 3], [4]]; // best-of-N: repeated prompts
+    const generated = prompts.map((_, r) => [(r + 2) % 10, (2 * r + 1) % 10, 5]);
+    const session = await policy.startDecoding(prompts);
+    const incremental = [await session.prefill()];
+    for (let step = 0; step < 3; step++) incremental.push(await session.step(generated.map((row) => row[step] as number)));
+    session.dispose();
+    expect(Array.from(incremental[0]?.[2] as Float32Array)).toEqual(Array.from(incremental[0]?.[0] as Float32Array));
+    for (let r = 0; r < prompts.length; r++) {
+      const full = (await policy.logits([[...(prompts[r] as number[]), ...(generated[r] as number[])]]))[0] as Float32Array[];
+      const offset = (prompts[r] as number[]).length - 1;
+      for (let step = 0; step <= 3; step++) {
         expect(maxAbsDifference(incremental[step]?.[r] as Float32Array, full[offset + step] as Float32Array)).toBeLessThan(1e-4);
       }
     }

@@ -1,7 +1,9 @@
 /**
- * One decoding step: one new token per row against the decoding cache (`decoding-cache.ts`;
- * inference only, no gradients). The same maths as `decoderHidden` with T = 1, laid out for few,
- * cheap ops:
+ * One decoding step: one new token per row against the decoding cache (inference only, no
+ * gradients). The same maths as `decoderHidden` with T = 1. The attention of each layer is a
+ * `StepAttention`: on CPU backends the wasm kernel (`kernels/decode-attention.ts`, through
+ * `kernel-attention.ts`), elsewhere `tensorStepAttention` below, with TensorFlow.js ops over the
+ * tensor cache (`decoding-cache.ts`), laid out for few, cheap ops:
  *
  *   - Appending to the cache does not copy it (written in place on wasm).
  *   - Both products take the cache as the left operand, one query column per head:
@@ -52,64 +54,65 @@ function project(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Te
   return bias ? (tf.add(y, bias) as tf.Tensor2D) : (y as tf.Tensor2D);
 }
 
+/** A decode step's attention in one layer: projected q|k|v [B, (H + 2H_kv)·D] → attended heads [B, H·D]. */
+export type StepAttention = (layer: number, queryKeyValue: tf.Tensor2D) => tf.Tensor2D;
+
 /**
- * Self-attention of one new position per row. x [B, C] (already normed) → [B, C], plus this
- * layer's cache with the new key and value appended.
+ * Attention with TensorFlow.js ops over the tensor cache (`decoding-cache.ts`): rotary, append,
+ * the two products and the softmax. Each layer's cache after this step's append is pushed to `next`.
  */
-export function attentionStep(
-  x: tf.Tensor2D,
-  params: ParameterMap,
-  layer: number,
+export function tensorStepAttention(
   d: ModelDimensions,
   inputs: DecodeStepInputs,
-  cache: LayerDecodingCache,
-  fused: FusedLayerWeights,
-): { output: tf.Tensor2D; cache: LayerDecodingCache } {
-  const batch = x.shape[0];
-  const { heads, kvHeads, headDim } = d;
-  const group = heads / kvHeads; // G
-  const rows = batch * kvHeads; // N
-  const projectedHeads = heads + 2 * kvHeads;
-  const qkv = project(x, fused.queryKeyValue, fused.queryKeyValueBias); // [B, (H + 2H_kv)·D]
-  // Rotary (and 1/√D on queries): y = x·cos + rotate_half(x)·sin, per head row.
-  const rotatedHalf = tf.reshape(tf.matMul(tf.reshape(qkv, [batch * projectedHeads, headDim]) as tf.Tensor2D, inputs.rotateHalf), [batch, projectedHeads, headDim]);
-  const rotated = tf.add(tf.mul(tf.reshape(qkv, [batch, projectedHeads, headDim]), inputs.cos), tf.mul(rotatedHalf, inputs.sin)); // [B, H + 2H_kv, D]
-  const [query, key, value] = tf.split(rotated, [heads, kvHeads, kvHeads], 1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-  const next = appendToCache(cache, inputs.length, tf.reshape(key, [rows, headDim]) as tf.Tensor2D, tf.reshape(value, [rows, headDim]) as tf.Tensor2D);
-  const capacity = next.keys.shape[1];
-  const columns = (t: tf.Tensor, width: number): tf.Tensor3D => // [B, H, width] → [N, width, G]
-    (group === 1 ? tf.reshape(t, [rows, width, 1]) : tf.transpose(tf.reshape(t, [rows, group, width]), [0, 2, 1])) as tf.Tensor3D;
-  const fromColumns = (t: tf.Tensor, width: number): tf.Tensor => // [N, width, G] → [B, H·width]
-    group === 1 ? tf.reshape(t, [batch, heads * width]) : tf.reshape(tf.transpose(t, [0, 2, 1]), [batch, heads * width]);
-  const scores = tf.matMul(next.keys, columns(query, headDim)); // [N, T_cap, G]   (q already × 1/√D)
-  const probabilities = tf.softmax(tf.add(tf.reshape(fromColumns(scores, capacity), [batch, heads, capacity]), inputs.bias)); // [B, H, T_cap]
-  const mixed = tf.matMul(next.valuesTransposed, columns(probabilities, capacity)); // [N, D, G]
-  const merged = fromColumns(mixed, headDim) as tf.Tensor2D; // [B, H·D]
-  const output = project(merged, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined); // [B, C]
-  return { output, cache: next };
+  cache: readonly LayerDecodingCache[],
+  next: LayerDecodingCache[],
+): StepAttention {
+  return (layer, qkv) => {
+    const layerCache = cache[layer];
+    if (!layerCache) throw new Error(`internal: no decoding cache for layer ${layer}`);
+    const batch = qkv.shape[0];
+    const { heads, kvHeads, headDim } = d;
+    const group = heads / kvHeads; // G
+    const rows = batch * kvHeads; // N
+    const projectedHeads = heads + 2 * kvHeads;
+    // Rotary (and 1/√D on queries): y = x·cos + rotate_half(x)·sin, per head row.
+    const rotatedHalf = tf.reshape(tf.matMul(tf.reshape(qkv, [batch * projectedHeads, headDim]) as tf.Tensor2D, inputs.rotateHalf), [batch, projectedHeads, headDim]);
+    const rotated = tf.add(tf.mul(tf.reshape(qkv, [batch, projectedHeads, headDim]), inputs.cos), tf.mul(rotatedHalf, inputs.sin)); // [B, H + 2H_kv, D]
+    const [query, key, value] = tf.split(rotated, [heads, kvHeads, kvHeads], 1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const appended = appendToCache(layerCache, inputs.length, tf.reshape(key, [rows, headDim]) as tf.Tensor2D, tf.reshape(value, [rows, headDim]) as tf.Tensor2D);
+    next.push(appended);
+    const capacity = appended.keys.shape[1];
+    const columns = (t: tf.Tensor, width: number): tf.Tensor3D => // [B, H, width] → [N, width, G]
+      (group === 1 ? tf.reshape(t, [rows, width, 1]) : tf.transpose(tf.reshape(t, [rows, group, width]), [0, 2, 1])) as tf.Tensor3D;
+    const fromColumns = (t: tf.Tensor, width: number): tf.Tensor => // [N, width, G] → [B, H·width]
+      group === 1 ? tf.reshape(t, [batch, heads * width]) : tf.reshape(tf.transpose(t, [0, 2, 1]), [batch, heads * width]);
+    const scores = tf.matMul(appended.keys, columns(query, headDim)); // [N, T_cap, G]   (q already × 1/√D)
+    const probabilities = tf.softmax(tf.add(tf.reshape(fromColumns(scores, capacity), [batch, heads, capacity]), inputs.bias)); // [B, H, T_cap]
+    const mixed = tf.matMul(appended.valuesTransposed, columns(probabilities, capacity)); // [N, D, G]
+    return fromColumns(mixed, headDim) as tf.Tensor2D; // [B, H·D]
+  };
 }
 
 /**
- * The decoder body for one new token per row: → final-normed hidden states [B, C], plus each
- * layer's cache with this step appended.
+ * The decoder body for one new token per row (`ids` [B]): → final-normed hidden states [B, C].
+ * `attention` computes each layer's attention and keeps its cache (`tensorStepAttention`, or the
+ * wasm kernel's `kernelStepAttention`).
  */
 export function decodeStepHidden(
   params: ParameterMap,
   d: ModelDimensions,
-  inputs: DecodeStepInputs,
-  cache: readonly LayerDecodingCache[],
+  ids: tf.Tensor1D,
+  attention: StepAttention,
   fused: readonly FusedLayerWeights[],
-): { hidden: tf.Tensor2D; cache: LayerDecodingCache[] } {
-  let x = tf.gather(parameter(params, names.embed) as tf.Tensor2D, inputs.ids) as tf.Tensor2D; // [B, C]
-  const nextCache: LayerDecodingCache[] = [];
+): tf.Tensor2D {
+  let x = tf.gather(parameter(params, names.embed) as tf.Tensor2D, ids) as tf.Tensor2D; // [B, C]
   for (let layer = 0; layer < d.layers; layer++) {
     const layerFused = fused[layer];
-    const layerCache = cache[layer];
-    if (!layerFused || !layerCache) throw new Error(`internal: no fused weights or cache for layer ${layer}`);
+    if (!layerFused) throw new Error(`internal: no fused weights for layer ${layer}`);
     const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor2D;
-    const { output, cache: next } = attentionStep(normed, params, layer, d, inputs, layerCache, layerFused);
-    nextCache.push(next);
-    x = tf.add(x, output);
+    const qkv = project(normed, layerFused.queryKeyValue, layerFused.queryKeyValueBias); // [B, (H + 2H_kv)·D]
+    const attended = attention(layer, qkv); // [B, H·D]
+    x = tf.add(x, project(attended, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined));
     const normedMlp = rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps) as tf.Tensor2D;
     // gate and up as two matMuls: splitting the fused [B, 2I] output (wasm SplitV copies row by row in JS) cost more.
     const gate = tf.matMul(normedMlp, parameter(params, names.gateWeight(layer)) as tf.Tensor2D); // [B, I]
@@ -117,5 +120,5 @@ export function decodeStepHidden(
     const activated = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up   [B, I]
     x = tf.add(x, tf.matMul(activated, parameter(params, names.downWeight(layer)) as tf.Tensor2D));
   }
-  return { hidden: rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor2D, cache: nextCache };
+  return rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor2D;
 }

@@ -23,9 +23,11 @@ import { encodeSafetensors } from '../checkpoint/safetensors';
 import { fromHuggingFace, toHuggingFace, type HuggingFacePart } from '../checkpoint/hf-names';
 import { ParameterTrainer, type HostTensor, type TrainerStateJson } from '../training/parameter-trainer';
 import { resolveTrainingOptions, TrainingOptionsSchema, type TrainingOptions } from '../training/options';
-import { checkIds, packPromptResponse, rotateHalfMatrix, type PackedPromptResponse } from './inputs';
+import { checkIds, packPromptResponse, rotateHalfMatrix, rotaryTables, type PackedPromptResponse } from './inputs';
 import { decodeStepInputs, decoderInputs } from './decoder-inputs';
-import { decodeStepHidden } from './decode-step';
+import { decodeStepHidden, tensorStepAttention } from './decode-step';
+import { kernelStepAttention } from './kernel-attention';
+import type { DecodeAttentionKernel } from '../kernels/decode-attention';
 import { capacityAfterAppend, type LayerDecodingCache } from './decoding-cache';
 import { createParameters, sizeOf, type ParameterMap, type ParameterSpec } from './parameters';
 import { decoderHidden, fuseWeights, type FusedLayerWeights, type LayerCache } from './transformer';
@@ -64,6 +66,11 @@ export async function readTrainerState(dir: string): Promise<TrainerStateJson | 
     throw new CheckpointError(file, `invalid trainer state: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/** A decoding session's cache: TensorFlow.js tensors per layer, or the wasm attention kernel's memory. */
+export type DecodeCache =
+  | { readonly kind: 'tensors'; readonly layers: readonly LayerDecodingCache[] }
+  | { readonly kind: 'kernel'; readonly kernel: DecodeAttentionKernel };
 
 /** Base of the policy and the token scorer. */
 export abstract class TrainableDecoder {
@@ -144,15 +151,25 @@ export abstract class TrainableDecoder {
   /**
    * One decoding step (call inside `tf.tidy`): one new token per row (`ids`, `positions` [B])
    * against the decoding cache; `keyMask` [B·T_k] covers the cached keys and this step's.
-   * Returns final-normed hidden states [B, C] and the cache to use next (see `decoding-cache.ts`).
+   * Returns final-normed hidden states [B, C] and the cache to use next (the kernel's is updated
+   * in place; the tensor cache: see `decoding-cache.ts`).
    */
-  runDecodeStep(ids: Int32Array, positions: Int32Array, keyMask: Uint8Array, cache: readonly LayerDecodingCache[]): { hidden: tf.Tensor2D; cache: LayerDecodingCache[] } {
-    const first = cache[0];
+  runDecodeStep(ids: Int32Array, positions: Int32Array, keyMask: Uint8Array, cache: DecodeCache): { hidden: tf.Tensor2D; cache: DecodeCache } {
+    const d = this.dimensions;
+    if (cache.kind === 'kernel') {
+      const { cos, sin } = rotaryTables(positions, d.headDim, d.ropeTheta);
+      cache.kernel.beginStep(cos, sin, keyMask);
+      const hidden = decodeStepHidden(this.parameters, d, tf.tensor1d(ids, 'int32'), kernelStepAttention(cache.kernel), this.fusedWeights());
+      return { hidden, cache };
+    }
+    const first = cache.layers[0];
     if (!first) throw new Error('internal: empty decoding cache');
     const length = keyMask.length / ids.length - 1;
     const capacity = capacityAfterAppend(length, first.keys.shape[1]);
-    const inputs = decodeStepInputs(this.dimensions, this.rotateHalf, ids, positions, keyMask, capacity);
-    return decodeStepHidden(this.parameters, this.dimensions, inputs, cache, this.fusedWeights());
+    const inputs = decodeStepInputs(d, this.rotateHalf, ids, positions, keyMask, capacity);
+    const next: LayerDecodingCache[] = [];
+    const hidden = decodeStepHidden(this.parameters, d, inputs.ids, tensorStepAttention(d, inputs, cache.layers, next), this.fusedWeights());
+    return { hidden, cache: { kind: 'tensors', layers: next } };
   }
 
   /** Fused q|k|v weights of decode steps, built on first use after each parameter change. */

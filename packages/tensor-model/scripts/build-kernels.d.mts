@@ -1,0 +1,2 @@
+/** The TypeScript module text generated for one `.wat` kernel source. */
+export function kernelModule(watFile: string): Promise<string>;
