@@ -67,15 +67,25 @@ describe('decode-attention kernel', () => {
     expect(() => new DecodeAttentionKernel({ batch: 1, heads: 2, kvHeads: 1, headDim: 6, layers: 1 }, 4)).toThrow(/D % 4 = 0/);
   });
 
-  it('computes e^x on [−87, 0] to float32 accuracy and 0 below', () => {
-    const kernel = new DecodeAttentionKernel({ batch: 1, heads: 1, kvHeads: 1, headDim: 4, layers: 1 }, 1);
+  it('computes e^x on [−87, 0] to float32 accuracy and 0 below, on one lane and on four', () => {
+    const kernel = new DecodeAttentionKernel({ batch: 1, heads: 1, kvHeads: 1, headDim: 4, layers: 1 }, 4);
     let worst = 0;
-    for (let x = -87; x <= 0; x += 0.0137) worst = Math.max(worst, Math.abs(kernel.exp(x) / Math.exp(Math.fround(x)) - 1));
+    let worst4 = 0;
+    for (let x = -87; x <= 0; x += 0.0137) {
+      const exact = Math.exp(Math.fround(x));
+      worst = Math.max(worst, Math.abs(kernel.exp(x) / exact - 1));
+      const lanes = kernel.exp4([x, x / 2, x / 3, x / 7]);
+      [x, x / 2, x / 3, x / 7].forEach((v, i) => (worst4 = Math.max(worst4, Math.abs((lanes[i] as number) / Math.exp(Math.fround(v)) - 1))));
+    }
     expect(worst).toBeLessThan(3e-7);
+    expect(worst4).toBeLessThan(3e-7);
     expect(kernel.exp(0)).toBe(1);
     expect(kernel.exp(-100)).toBe(0);
     expect(kernel.exp(-Infinity)).toBe(0);
     expect(kernel.exp(Number.NaN)).toBeNaN();
+    const special = kernel.exp4([0, -100, -Infinity, Number.NaN]);
+    expect(special.slice(0, 3)).toEqual([1, 0, 0]);
+    expect(special[3]).toBeNaN();
   });
 
   for (const shape of [

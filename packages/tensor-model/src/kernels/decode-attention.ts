@@ -34,6 +34,7 @@ interface KernelExports {
     scale: number,
   ): void;
   exp(x: number): number;
+  exp4(a: number, b: number, c: number, d: number, out: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (typed locally: the DOM lib is not part of this package's types). */
@@ -296,8 +297,14 @@ export class DecodeAttentionKernel {
     release({ memory: this.memory, kernel: this.kernel });
   }
 
-  /** The kernel's e^x (x ≤ 0), for accuracy tests. */
+  /** The kernel's scalar e^x (x ≤ 0), for accuracy tests. */
   exp(x: number): number {
     return this.kernel.exp(x);
+  }
+
+  /** The kernel's four-lane e^x (x ≤ 0), for accuracy tests (uses the scores scratch). */
+  exp4(x: readonly [number, number, number, number]): number[] {
+    this.kernel.exp4(x[0], x[1], x[2], x[3], this.layout.scores);
+    return Array.from(this.floats.subarray(this.layout.scores / 4, this.layout.scores / 4 + 4));
   }
 }

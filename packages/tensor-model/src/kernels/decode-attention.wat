@@ -13,7 +13,7 @@
 ;;   mask    [B, cap] u8          1 = attend to that slot (cached keys and this step's)
 ;;   keys    [B·H_kv, cap, D]     key cache, row n = b·H_kv + j
 ;;   values  [B·H_kv, cap, D]     value cache, same layout
-;;   scores  [cap]                scratch
+;;   scores  [cap]                scratch (cap a multiple of 4)
 ;;   out     [B, H, D]            attention output (heads concatenated per row)
 ;;
 ;; Source of `decode-attention.wasm.ts` (regenerate with `npm run build:kernels`).
@@ -99,6 +99,133 @@
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $next))))
 
+;; e^x on four lanes (x ≤ 0): the same reduction and polynomial as $exp; lanes below −87
+  ;; (−∞ included) are 0, NaN stays NaN.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896)))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+        (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r) (f32x4.splat (f32.const 0.00138888889)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (v128.andnot
+      (f32x4.mul
+        (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23)))
+      (f32x4.lt (local.get $x) (f32x4.splat (f32.const -87)))))
+
+  ;; Exported for the accuracy test: e^x on four lanes.
+  (func (export "exp4") (param $a f32) (param $b f32) (param $c f32) (param $d f32) (param $out i32)
+    (v128.store (local.get $out)
+      (call $exp4
+        (f32x4.replace_lane 3
+          (f32x4.replace_lane 2
+            (f32x4.replace_lane 1 (f32x4.splat (local.get $a)) (local.get $b))
+            (local.get $c))
+          (local.get $d)))))
+
+  ;; [Σ a, Σ b, Σ c, Σ d] of four f32x4 partial sums.
+  (func $sum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    (local.set $ab
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b))
+        (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d))
+        (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; scores[t] = q · K[t] for t < len (K rows of `bytes`), four keys per pass.
+  (func $scores (param $q i32) (param $keys i32) (param $scores i32) (param $len i32) (param $bytes i32)
+    (local $t i32) (local $d i32) (local $qv v128)
+    (local $k0 i32) (local $k1 i32) (local $k2 i32) (local $k3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $len)))
+        (local.set $k0 (i32.add (local.get $keys) (i32.mul (local.get $t) (local.get $bytes))))
+        (local.set $k1 (i32.add (local.get $k0) (local.get $bytes)))
+        (local.set $k2 (i32.add (local.get $k1) (local.get $bytes)))
+        (local.set $k3 (i32.add (local.get $k2) (local.get $bytes)))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $a1 (v128.const f32x4 0 0 0 0))
+        (local.set $a2 (v128.const f32x4 0 0 0 0))
+        (local.set $a3 (v128.const f32x4 0 0 0 0))
+        (local.set $d (i32.const 0))
+        (loop $dNext
+          (local.set $qv (v128.load (i32.add (local.get $q) (local.get $d))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k0) (local.get $d))))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k1) (local.get $d))))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k2) (local.get $d))))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k3) (local.get $d))))))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
+          (br_if $dNext (i32.lt_u (local.get $d) (local.get $bytes))))
+        (v128.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))
+          (call $sum4 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $quad)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $t) (local.get $len)))
+        (f32.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))
+          (call $dot (local.get $q) (i32.add (local.get $keys) (i32.mul (local.get $t) (local.get $bytes))) (local.get $bytes)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $next))))
+
+  ;; out = Σ_{t < len} (p[t]·inv)·V[t] (V rows of `bytes`; out zeroed first), four keys per pass.
+  (func $mix (param $out i32) (param $values i32) (param $p i32) (param $len i32) (param $bytes i32) (param $inv f32)
+    (local $t i32) (local $d i32) (local $pv v128) (local $o i32)
+    (local $v0 i32) (local $v1 i32) (local $v2 i32) (local $v3 i32)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (memory.fill (local.get $out) (i32.const 0) (local.get $bytes))
+    (block $quadsDone
+      (loop $quad
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $len)))
+        (local.set $pv (f32x4.mul (v128.load (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 2)))) (f32x4.splat (local.get $inv))))
+        (local.set $p0 (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $pv) (local.get $pv)))
+        (local.set $p1 (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $pv) (local.get $pv)))
+        (local.set $p2 (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $pv) (local.get $pv)))
+        (local.set $p3 (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $pv) (local.get $pv)))
+        (local.set $v0 (i32.add (local.get $values) (i32.mul (local.get $t) (local.get $bytes))))
+        (local.set $v1 (i32.add (local.get $v0) (local.get $bytes)))
+        (local.set $v2 (i32.add (local.get $v1) (local.get $bytes)))
+        (local.set $v3 (i32.add (local.get $v2) (local.get $bytes)))
+        (local.set $d (i32.const 0))
+        (loop $dNext
+          (local.set $o (i32.add (local.get $out) (local.get $d)))
+          (v128.store (local.get $o)
+            (f32x4.add
+              (f32x4.add
+                (v128.load (local.get $o))
+                (f32x4.add
+                  (f32x4.mul (local.get $p0) (v128.load (i32.add (local.get $v0) (local.get $d))))
+                  (f32x4.mul (local.get $p1) (v128.load (i32.add (local.get $v1) (local.get $d))))))
+              (f32x4.add
+                (f32x4.mul (local.get $p2) (v128.load (i32.add (local.get $v2) (local.get $d))))
+                (f32x4.mul (local.get $p3) (v128.load (i32.add (local.get $v3) (local.get $d)))))))
+          (local.set $d (i32.add (local.get $d) (i32.const 16)))
+          (br_if $dNext (i32.lt_u (local.get $d) (local.get $bytes))))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $quad)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $t) (local.get $len)))
+        (call $axpy (local.get $out) (i32.add (local.get $values) (i32.mul (local.get $t) (local.get $bytes)))
+          (f32.mul (f32.load (i32.add (local.get $p) (i32.shl (local.get $t) (i32.const 2)))) (local.get $inv))
+          (local.get $bytes))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $next))))
+
   (func (export "attend")
     (param $batch i32) (param $heads i32) (param $kvHeads i32) (param $dim i32)
     (param $cap i32) (param $len i32)
@@ -108,8 +235,8 @@
     (local $b i32) (local $h i32) (local $j i32) (local $t i32)
     (local $headBytes i32) (local $rowBytes i32) (local $slot i32) (local $group i32) (local $half i32)
     (local $base i32) (local $cosB i32) (local $sinB i32) (local $maskB i32)
-    (local $q i32) (local $kRow i32) (local $vRow i32) (local $o i32) (local $src i32)
-    (local $s f32) (local $max f32) (local $sum f32) (local $inv f32) (local $p f32)
+    (local $q i32) (local $kRow i32) (local $vRow i32) (local $src i32)
+    (local $max f32) (local $sum f32) (local $p f32) (local $sum4 v128) (local $maxv v128) (local $e v128)
     (local.set $headBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $cap) (local.get $headBytes)))
     (local.set $slot (i32.mul (i32.sub (local.get $len) (i32.const 1)) (local.get $headBytes)))
@@ -161,48 +288,49 @@
             (local.set $j (i32.div_u (local.get $h) (local.get $group)))
             (local.set $kRow (i32.add (local.get $keys) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $kvHeads)) (local.get $j)) (local.get $rowBytes))))
             (local.set $vRow (i32.add (local.get $values) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $kvHeads)) (local.get $j)) (local.get $rowBytes))))
-            ;; scores and their maximum over unmasked slots
+            ;; scores, then −∞ on masked slots and the maximum over the others
+            (call $scores (local.get $q) (local.get $kRow) (local.get $scores) (local.get $len) (local.get $headBytes))
             (local.set $max (f32.const -inf))
             (local.set $t (i32.const 0))
-            (block $sDone
-              (loop $sNext
-                (br_if $sDone (i32.ge_u (local.get $t) (local.get $len)))
+            (block $mDone
+              (loop $mNext
+                (br_if $mDone (i32.ge_u (local.get $t) (local.get $len)))
                 (if (i32.load8_u (i32.add (local.get $maskB) (local.get $t)))
                   (then
-                    (local.set $s (call $dot (local.get $q) (i32.add (local.get $kRow) (i32.mul (local.get $t) (local.get $headBytes))) (local.get $headBytes)))
-                    (f32.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2))) (local.get $s))
-                    (local.set $max (f32.max (local.get $max) (local.get $s)))))
+                    (local.set $max (f32.max (local.get $max) (f32.load (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))))))
+                  (else
+                    (f32.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2))) (f32.const -inf))))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $sNext)))
-            ;; exponentials (0 on masked slots) and their sum
-            (local.set $sum (f32.const 0))
+                (br $mNext)))
+            ;; exponentials (0 on masked slots: e^−∞) and their sum, four slots per pass
+            (local.set $sum4 (v128.const f32x4 0 0 0 0))
+            (local.set $maxv (f32x4.splat (local.get $max)))
             (local.set $t (i32.const 0))
+            (block $e4Done
+              (loop $e4Next
+                (br_if $e4Done (i32.gt_u (i32.add (local.get $t) (i32.const 4)) (local.get $len)))
+                (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))) (local.get $maxv))))
+                (v128.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2))) (local.get $e))
+                (local.set $sum4 (f32x4.add (local.get $sum4) (local.get $e)))
+                (local.set $t (i32.add (local.get $t) (i32.const 4)))
+                (br $e4Next)))
+            (local.set $sum
+              (f32.add
+                (f32.add (f32x4.extract_lane 0 (local.get $sum4)) (f32x4.extract_lane 1 (local.get $sum4)))
+                (f32.add (f32x4.extract_lane 2 (local.get $sum4)) (f32x4.extract_lane 3 (local.get $sum4)))))
             (block $eDone
               (loop $eNext
                 (br_if $eDone (i32.ge_u (local.get $t) (local.get $len)))
-                (local.set $p (f32.const 0))
-                (if (i32.load8_u (i32.add (local.get $maskB) (local.get $t)))
-                  (then
-                    (local.set $p (call $exp (f32.sub (f32.load (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))) (local.get $max))))))
+                (local.set $p (call $exp (f32.sub (f32.load (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))) (local.get $max))))
                 (f32.store (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2))) (local.get $p))
                 (local.set $sum (f32.add (local.get $sum) (local.get $p)))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $eNext)))
             ;; out = Σ_t (p_t / sum)·v_t
-            (local.set $inv (f32.div (f32.const 1) (local.get $sum)))
-            (local.set $o (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $headBytes))))
-            (memory.fill (local.get $o) (i32.const 0) (local.get $headBytes))
-            (local.set $t (i32.const 0))
-            (block $vDone
-              (loop $vNext
-                (br_if $vDone (i32.ge_u (local.get $t) (local.get $len)))
-                (local.set $p (f32.load (i32.add (local.get $scores) (i32.shl (local.get $t) (i32.const 2)))))
-                (if (f32.ne (local.get $p) (f32.const 0))
-                  (then
-                    (call $axpy (local.get $o) (i32.add (local.get $vRow) (i32.mul (local.get $t) (local.get $headBytes)))
-                      (f32.mul (local.get $p) (local.get $inv)) (local.get $headBytes))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $vNext)))
+            (call $mix
+              (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $headBytes)))
+              (local.get $vRow) (local.get $scores) (local.get $len) (local.get $headBytes)
+              (f32.div (f32.const 1) (local.get $sum)))
             (local.set $h (i32.add (local.get $h) (i32.const 1)))
             (br $hNext)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
