@@ -1,6 +1,6 @@
 import type { ObjectiveResult, ObjectiveRow } from '@oreal-ts/core';
 import { aggregationScales, type LossAggregation } from './policy-gradient-loss';
-import { checkRows, k3Divergence } from './rows';
+import { checkRows, KlPenalty } from './rows';
 
 /** Options of `clippedSurrogateLoss`. */
 export interface ClippedSurrogateLossOptions {
@@ -38,8 +38,7 @@ export function clippedSurrogateLoss(
   const low = 1 - options.clipLow;
   const high = 1 + options.clipHigh;
   let policy = 0;
-  let kl = 0;
-  let klSum = 0;
+  const kl = new KlPenalty(options.klCoefficient);
   let tokens = 0;
   let clipped = 0;
   let ratioSum = 0;
@@ -62,22 +61,16 @@ export function clippedSurrogateLoss(
         clipped++;
         g = 0;
       }
-      if (row.referenceLogProbs) {
-        const k3 = k3Divergence(logProb, row.referenceLogProbs[t] as number);
-        klSum += k3.value;
-        kl += scale * options.klCoefficient * k3.value;
-        g += scale * options.klCoefficient * k3.gradient;
-      }
-      return g;
+      return g + kl.add(scale, logProb, row.referenceLogProbs?.[t]);
     });
   });
   return {
-    loss: policy + kl,
+    loss: policy + kl.total,
     gradient,
     parts: {
       policy,
-      kl,
-      klMean: tokens > 0 ? klSum / tokens : 0,
+      kl: kl.total,
+      klMean: kl.mean(tokens),
       clipFraction: tokens > 0 ? clipped / tokens : 0,
       meanRatio: tokens > 0 ? ratioSum / tokens : 0,
       tokens,

@@ -1,5 +1,5 @@
 import type { ObjectiveResult, ObjectiveRow } from '@oreal-ts/core';
-import { checkRows, k3Divergence } from './rows';
+import { checkRows, KlPenalty } from './rows';
 
 /**
  * How per-token terms are summed and normalised:
@@ -58,27 +58,19 @@ export function policyGradientLoss(rows: readonly ObjectiveRow[], options: Polic
   checkRows(rows, { referenceLogProbs: options.klCoefficient !== 0 });
   const scales = aggregationScales(rows, options.aggregation, options.constantNormalizer);
   let policy = 0;
-  let kl = 0;
-  let klSum = 0;
+  const kl = new KlPenalty(options.klCoefficient);
   let tokens = 0;
   const gradient = rows.map((row, i) => {
     const scale = scales[i] as number;
     return row.logProbs.map((logProb, t) => {
       tokens++;
       policy += scale * -row.advantage * logProb;
-      let g = -scale * row.advantage;
-      if (row.referenceLogProbs) {
-        const k3 = k3Divergence(logProb, row.referenceLogProbs[t] as number);
-        klSum += k3.value;
-        kl += scale * options.klCoefficient * k3.value;
-        g += scale * options.klCoefficient * k3.gradient;
-      }
-      return g;
+      return -scale * row.advantage + kl.add(scale, logProb, row.referenceLogProbs?.[t]);
     });
   });
   return {
-    loss: policy + kl,
+    loss: policy + kl.total,
     gradient,
-    parts: { policy, kl, klMean: tokens > 0 ? klSum / tokens : 0, tokens, rows: rows.length },
+    parts: { policy, kl: kl.total, klMean: kl.mean(tokens), tokens, rows: rows.length },
   };
 }

@@ -52,3 +52,30 @@ export function k3Divergence(logProb: number, referenceLogProb: number): { value
   const ed = Math.exp(d);
   return { value: ed - d - 1, gradient: 1 - ed };
 }
+
+/**
+ * The KL penalty of a per-token loss, Σ_t scale_t·β·k3(ℓ_t, ℓ_ref,t), accumulated token by token.
+ * Tokens of rows without reference log-probs add nothing.
+ */
+export class KlPenalty {
+  /** Σ scale·β·k3: the loss term. */
+  total = 0;
+  /** Σ k3 (unscaled), for the mean per token. */
+  private valueSum = 0;
+
+  constructor(private readonly coefficient: number) {}
+
+  /** Add one token; returns its gradient contribution ∂(scale·β·k3)/∂ℓ (0 without a reference). */
+  add(scale: number, logProb: number, referenceLogProb: number | undefined): number {
+    if (referenceLogProb === undefined) return 0;
+    const k3 = k3Divergence(logProb, referenceLogProb);
+    this.valueSum += k3.value;
+    this.total += scale * this.coefficient * k3.value;
+    return scale * this.coefficient * k3.gradient;
+  }
+
+  /** Unscaled mean k3 over `tokens` tokens (0 when there are none). */
+  mean(tokens: number): number {
+    return tokens > 0 ? this.valueSum / tokens : 0;
+  }
+}

@@ -78,3 +78,35 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
   return worst;
 }
+
+/** What `decodeAgainstFullForward` needs of a policy. */
+interface DecodingPolicy {
+  startDecoding(promptIds: readonly (readonly number[])[]): Promise<{ prefill(): Promise<Float32Array[]>; step(ids: readonly number[]): Promise<Float32Array[]>; dispose(): void }>;
+  logits(rows: readonly (readonly number[])[]): Promise<Float32Array[][]>;
+}
+
+/**
+ * Decode `generated[r]` after `prompts[r]` with the KV cache (prefill, then one step per token) and
+ * return the per-step logits together with the largest |Δ| from a full forward of each
+ * prompt + generated row (logits at the same positions).
+ */
+export async function decodeAgainstFullForward(
+  policy: DecodingPolicy,
+  prompts: readonly (readonly number[])[],
+  generated: readonly (readonly number[])[],
+): Promise<{ incremental: Float32Array[][]; worst: number }> {
+  const steps = generated[0]?.length ?? 0;
+  const session = await policy.startDecoding(prompts);
+  const incremental = [await session.prefill()];
+  for (let step = 0; step < steps; step++) incremental.push(await session.step(generated.map((row) => row[step] as number)));
+  session.dispose();
+  let worst = 0;
+  for (let r = 0; r < prompts.length; r++) {
+    const prompt = prompts[r] as readonly number[];
+    const full = (await policy.logits([[...prompt, ...(generated[r] as readonly number[])]]))[0] as Float32Array[];
+    for (let step = 0; step <= steps; step++) {
+      worst = Math.max(worst, maxAbsDifference(incremental[step]?.[r] as Float32Array, full[prompt.length - 1 + step] as Float32Array));
+    }
+  }
+  return { incremental, worst };
+}
