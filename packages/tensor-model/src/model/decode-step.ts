@@ -23,13 +23,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelDimensions } from '../config';
 import { names, type ParameterMap } from './parameters';
-import { rmsNorm, type FusedLayerWeights } from './transformer';
+import type { FusedLayerWeights } from './transformer';
 import { appendToCache, type LayerDecodingCache } from './decoding-cache';
+import { addRmsNorm, embedTokens } from './host-ops';
 
 /** Inputs of one decoding step, already as tensors. */
 export interface DecodeStepInputs {
-  /** [B] int32 token ids */
-  readonly ids: tf.Tensor1D;
   /** [B, H + 2H_kv, D] rotary cosines per head (query rows × 1/√D, value rows 1) */
   readonly cos: tf.Tensor3D;
   /** [B, H + 2H_kv, D] rotary sines per head (query rows × 1/√D, value rows 0) */
@@ -101,24 +100,27 @@ export function tensorStepAttention(
 export function decodeStepHidden(
   params: ParameterMap,
   d: ModelDimensions,
-  ids: tf.Tensor1D,
+  ids: Int32Array,
   attention: StepAttention,
   fused: readonly FusedLayerWeights[],
 ): tf.Tensor2D {
-  let x = tf.gather(parameter(params, names.embed) as tf.Tensor2D, ids) as tf.Tensor2D; // [B, C]
+  let x = embedTokens(parameter(params, names.embed) as tf.Tensor2D, ids); // [B, C]
+  let delta: tf.Tensor2D | undefined; // added to x by the next norm (residual + norm in one pass on the host)
   for (let layer = 0; layer < d.layers; layer++) {
     const layerFused = fused[layer];
     if (!layerFused) throw new Error(`internal: no fused weights for layer ${layer}`);
-    const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor2D;
-    const qkv = project(normed, layerFused.queryKeyValue, layerFused.queryKeyValueBias); // [B, (H + 2H_kv)·D]
+    const input = addRmsNorm(x, delta, parameter(params, names.inputNorm(layer)) as tf.Tensor1D, d.eps);
+    x = input.sum;
+    const qkv = project(input.normed, layerFused.queryKeyValue, layerFused.queryKeyValueBias); // [B, (H + 2H_kv)·D]
     const attended = attention(layer, qkv); // [B, H·D]
-    x = tf.add(x, project(attended, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined));
-    const normedMlp = rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps) as tf.Tensor2D;
+    const attentionOut = project(attended, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined);
+    const post = addRmsNorm(x, attentionOut, parameter(params, names.postNorm(layer)) as tf.Tensor1D, d.eps);
+    x = post.sum;
     // gate and up as two matMuls: splitting the fused [B, 2I] output (wasm SplitV copies row by row in JS) cost more.
-    const gate = tf.matMul(normedMlp, parameter(params, names.gateWeight(layer)) as tf.Tensor2D); // [B, I]
-    const up = tf.matMul(normedMlp, parameter(params, names.upWeight(layer)) as tf.Tensor2D); // [B, I]
+    const gate = tf.matMul(post.normed, parameter(params, names.gateWeight(layer)) as tf.Tensor2D); // [B, I]
+    const up = tf.matMul(post.normed, parameter(params, names.upWeight(layer)) as tf.Tensor2D); // [B, I]
     const activated = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // silu(gate) ⊙ up   [B, I]
-    x = tf.add(x, tf.matMul(activated, parameter(params, names.downWeight(layer)) as tf.Tensor2D));
+    delta = tf.matMul(activated, parameter(params, names.downWeight(layer)) as tf.Tensor2D) as tf.Tensor2D;
   }
-  return rmsNorm(x, parameter(params, names.finalNorm), d.eps) as tf.Tensor2D;
+  return addRmsNorm(x, delta, parameter(params, names.finalNorm) as tf.Tensor1D, d.eps).normed;
 }

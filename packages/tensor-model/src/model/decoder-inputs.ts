@@ -74,7 +74,6 @@ export function decodeStepInputs(
   const bias = new Float32Array(batchSize * capacity).fill(MASKED);
   for (let b = 0; b < batchSize; b++) for (let j = 0; j < keys; j++) if (keyMask[b * keys + j]) bias[b * capacity + j] = 0;
   return {
-    ids: tf.tensor1d(ids, 'int32'),
     cos: tf.tensor3d(tiledCos, [batchSize, rowsWidth, headDim]),
     sin: tf.tensor3d(tiledSin, [batchSize, rowsWidth, headDim]),
     bias: tf.tensor3d(bias, [batchSize, 1, capacity]),

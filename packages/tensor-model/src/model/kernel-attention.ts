@@ -15,6 +15,7 @@ import type { ModelDimensions } from '../config';
 import { DecodeAttentionKernel, decodeAttentionSupported } from '../kernels/decode-attention';
 import type { StepAttention } from './decode-step';
 import type { LayerCache } from './transformer';
+import { hostValues, onHostBackend } from './host-ops';
 
 /** How decode steps compute attention: `kernel` (wasm SIMD), `tensors` (TensorFlow.js ops), or `auto`. */
 export type DecodeAttentionMode = 'auto' | 'kernel' | 'tensors';
@@ -23,8 +24,6 @@ export type DecodeAttentionMode = 'auto' | 'kernel' | 'tensors';
 export const DECODE_ATTENTION_ENV = 'OREAL_DECODE_ATTENTION';
 
 const MODES: readonly DecodeAttentionMode[] = ['auto', 'kernel', 'tensors'];
-/** Backends whose tensors live in host memory (reading one is a copy at most, not a device sync). */
-const HOST_BACKENDS = new Set(['wasm', 'cpu']);
 /** Initial cache slots beyond the prompt (the cache doubles when full). */
 const INITIAL_SPARE_SLOTS = 16;
 
@@ -44,20 +43,7 @@ export function resolveDecodeAttention(d: ModelDimensions, requested?: DecodeAtt
     return 'kernel';
   }
   if (mode === 'tensors') return 'tensors';
-  return supported && HOST_BACKENDS.has(tf.getBackend()) ? 'kernel' : 'tensors';
-}
-
-interface HeapBackend {
-  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array;
-}
-
-/** A float32 tensor's values on the host: a view of the wasm heap (valid until the next allocation), else `dataSync`. */
-function hostValues(tensor: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') {
-    const backend = tf.backend() as unknown as Partial<HeapBackend>;
-    if (typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(tensor);
-  }
-  return tensor.dataSync() as Float32Array;
+  return supported && onHostBackend() ? 'kernel' : 'tensors';
 }
 
 /**

@@ -159,7 +159,7 @@ export abstract class TrainableDecoder {
     if (cache.kind === 'kernel') {
       const { cos, sin } = rotaryTables(positions, d.headDim, d.ropeTheta);
       cache.kernel.beginStep(cos, sin, keyMask);
-      const hidden = decodeStepHidden(this.parameters, d, tf.tensor1d(ids, 'int32'), kernelStepAttention(cache.kernel), this.fusedWeights());
+      const hidden = decodeStepHidden(this.parameters, d, ids, kernelStepAttention(cache.kernel), this.fusedWeights());
       return { hidden, cache };
     }
     const first = cache.layers[0];
@@ -168,7 +168,7 @@ export abstract class TrainableDecoder {
     const capacity = capacityAfterAppend(length, first.keys.shape[1]);
     const inputs = decodeStepInputs(d, this.rotateHalf, ids, positions, keyMask, capacity);
     const next: LayerDecodingCache[] = [];
-    const hidden = decodeStepHidden(this.parameters, d, inputs.ids, tensorStepAttention(d, inputs, cache.layers, next), this.fusedWeights());
+    const hidden = decodeStepHidden(this.parameters, d, ids, tensorStepAttention(d, inputs, cache.layers, next), this.fusedWeights());
     return { hidden, cache: { kind: 'tensors', layers: next } };
   }
 
