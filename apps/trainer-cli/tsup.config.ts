@@ -1,24 +1,9 @@
 import { defineConfig } from 'tsup';
+import { packageDefaults } from '../../tsup.shared';
 
 export default defineConfig([
-  {
-    // Library entry: the composition functions, ESM + CJS + d.ts.
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-    tsconfig: 'tsconfig.build.json',
-  },
-  {
-    // The `oreal` bin: ESM only, keeps its #! line.
-    entry: { cli: 'src/cli.ts' },
-    format: ['esm'],
-    dts: false,
-    clean: false,
-    sourcemap: true,
-    target: 'node20',
-    tsconfig: 'tsconfig.build.json',
-  },
+  // Library entry: the composition functions, ESM + CJS + d.ts.
+  { ...packageDefaults, entry: { index: 'src/index.ts' } },
+  // The `oreal` bin: ESM only, keeps its #! line.
+  { ...packageDefaults, entry: { cli: 'src/cli.ts' }, format: ['esm'], dts: false, clean: false },
 ]);

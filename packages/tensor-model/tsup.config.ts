@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: { 'index': 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  // import.meta.url (used to locate the wasm backend's .wasm files) in the CJS build
-  shims: true,
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-});
+// import.meta.url (used to locate the wasm backend's .wasm files) in the CJS build.
+export default packageBuild({ index: 'src/index.ts' }, { shims: true });
