@@ -1,8 +1,15 @@
+import { findCuedAnswer } from './answer-cues';
 import { LIMITS } from './limits';
 import { normalizeAnswer } from './normalize-answer';
+import { toHalfWidth } from './text-cleanup';
 
-/** Where an extracted answer came from. */
-export type AnswerSource = 'boxed' | 'answer-is' | 'last-number' | 'choice' | 'none';
+/**
+ * Which extraction rule found the answer: `boxed` (last `\boxed{}`), `answer-is` (after the last
+ * answer cue in any supported language, or the line after a `**Final Answer**` heading), `cue` (after
+ * the last "so / hence / thus / 所以 …"), `trailing-equals` (a last line `= 7`), `last-math` (the last
+ * `$…$` span of the last sentence), `choice`, `last-number`, or `none`.
+ */
+export type AnswerSource = 'boxed' | 'answer-is' | 'cue' | 'trailing-equals' | 'last-math' | 'last-number' | 'choice' | 'none';
 
 /** Options of `extractAnswer`. */
 export interface ExtractOptions {
@@ -23,6 +30,14 @@ export interface ExtractedAnswer {
   readonly source: AnswerSource;
   /** Every `\boxed{}` / `\fbox{}` content in the scanned part, in order (the answer is the last). */
   readonly boxedAnswers: readonly string[];
+  /**
+   * The last boxes written together (`\boxed{(1,4)} \text{ or } \boxed{(5,0)}`: only connectives,
+   * commas and spacing between them), when there are at least two; the verifier reads them as one
+   * list when the gold is a list or set.
+   */
+  readonly boxGroup?: readonly string[];
+  /** The cue text after which the answer was taken (`Answer:`, `所以`, `=`), for `answer-is` / `cue` / `trailing-equals`. */
+  readonly cue?: string;
   /** Whether the boxed answers disagree after normalisation (the last one is used). */
   readonly conflictingBoxedAnswers: boolean;
   /** The reasoning marker after which the answer was searched (`</think>`, `**Final Answer**`, `<conclude>`), if any. */
@@ -36,8 +51,10 @@ export interface ExtractedAnswer {
 const MARKERS = ['</think>', '**Final Answer**', '<conclude>'];
 
 /** Scan `\boxed{…}` / `\fbox{…}` / `\boxed 5` occurrences. Linear in the text length. */
-function findBoxed(text: string): { answers: string[]; unclosed: boolean } {
+function findBoxed(text: string): { answers: string[]; unclosed: boolean; group: string[] } {
   const answers: string[] = [];
+  let group: string[] = [];
+  let previousEnd = -1;
   let unclosed = false;
   const pattern = /\\(?:boxed|fbox)\b/g;
   let match: RegExpExecArray | null;
@@ -63,45 +80,25 @@ function findBoxed(text: string): { answers: string[]; unclosed: boolean } {
         unclosed = true;
         break;
       }
-      answers.push(text.slice(i + 1, end));
+      const content = text.slice(i + 1, end);
+      answers.push(content);
+      const gap = previousEnd < 0 ? null : text.slice(previousEnd, match.index);
+      group = gap !== null && BOX_GAP.test(gap) ? [...group, content] : [content];
+      previousEnd = end + 1;
       pattern.lastIndex = end + 1;
     } else {
       // \boxed 5 — one token up to whitespace or `$`.
       const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
       if (token) answers.push(token[0].replace(/[.,;]+$/, ''));
+      group = [];
+      previousEnd = -1;
     }
   }
-  return { answers, unclosed };
+  return { answers, unclosed, group: group.length >= 2 && previousEnd >= 0 && /^[\s$.]*$/.test(text.slice(previousEnd, previousEnd + 200).replace(/\\\]|\\\)/g, '')) ? group : [] };
 }
 
-const ANSWER_IS = /(?:final answer|the answer|answer)\s*(?:is|:)\s*:?\s*/gi;
-
-function findAnswerIs(text: string): string | null {
-  let last: RegExpExecArray | null = null;
-  let match: RegExpExecArray | null;
-  ANSWER_IS.lastIndex = 0;
-  while ((match = ANSWER_IS.exec(text)) !== null) last = match;
-  if (!last) return null;
-  let rest = text.slice(last.index + last[0].length, last.index + last[0].length + 500).trim();
-  if (rest.startsWith('$$')) {
-    const end = rest.indexOf('$$', 2);
-    return end > 2 ? rest.slice(2, end).trim() : null;
-  }
-  if (rest.startsWith('\\[')) {
-    const end = rest.indexOf('\\]');
-    return end > 2 ? rest.slice(2, end).trim() : null;
-  }
-  if (rest.startsWith('$')) {
-    const end = rest.indexOf('$', 1);
-    return end > 1 ? rest.slice(1, end).trim() : null;
-  }
-  rest = rest.split('\n')[0] ?? '';
-  const sentence = /^(.*?)(?:\.\s|\.$|$)/.exec(rest);
-  // "The answer is 5 because …": the answer stops before an explaining clause.
-  const clause = (sentence?.[1] ?? rest).split(/\s(?:because|since|as|which|so that|when|where)\s/)[0] ?? '';
-  const answer = clause.trim().replace(/^\*+|\*+$/g, '').trim().replace(/[.;]+$/, '');
-  return answer === '' ? null : answer;
-}
+/** What may stand between boxes that form one answer: spacing, `$`, commas, "or"/"and" (also in `\text{}`). */
+const BOX_GAP = /^(?:[\s$,;]|\\[,;!quad ]+|\\text\{\s*(?:or|and|,)\s*\}|\b(?:or|and)\b|\\quad)*$/;
 
 function findLastNumber(text: string): string | null {
   const numbers = text.match(/-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?/g);
@@ -118,9 +115,12 @@ function findChoice(text: string): string | null {
 /**
  * Extract the final answer from a full model response: the last `\boxed{…}`/`\fbox{…}` (nested braces
  * matched; `\boxed 5` too) after the last reasoning marker (`</think>`, `**Final Answer**`,
- * `<conclude>`), else the last "the (final) answer is …", else (when enabled) the last multiple-choice
- * letter or the last number. Never throws; linear time. Responses over `LIMITS.maxResponseChars` are
- * scanned in their last part only.
+ * `<conclude>`), else the answer after the last answer cue (`Answer:`, "the answer is", `Réponse`,
+ * `答案`, `Ответ`, `الإجابة` … — see `answer-cues.ts`), else the line after a `**Final Answer**` heading,
+ * else (when enabled) the last multiple-choice letter, else the answer after the last weak cue
+ * ("so", "hence", `所以` …), a last line `= 7`, or the last `$…$` span of the last sentence, else (when
+ * enabled) the last number. Full-width digits and punctuation are read as ASCII. Never throws;
+ * linear time. Responses over `LIMITS.maxResponseChars` are scanned in their last part only.
  */
 export function extractAnswer(text: string, options: ExtractOptions = {}): ExtractedAnswer {
   const floor = Math.max(0, text.length - LIMITS.maxResponseChars);
@@ -133,9 +133,9 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
       marker = candidate;
     }
   }
-  const scanned = text.slice(scannedFrom);
+  const scanned = toHalfWidth(text.slice(scannedFrom));
   const empty = { boxedAnswers: [] as string[], conflictingBoxedAnswers: false, marker, scannedFrom };
-  const { answers, unclosed } = findBoxed(scanned);
+  const { answers, unclosed, group } = findBoxed(scanned);
   if (answers.length > 0) {
     // Normalise only distinct raw answers (at most the last 64) so 50,000 boxes stay cheap.
     const distinct = [...new Set(answers)].slice(-64);
@@ -145,26 +145,31 @@ export function extractAnswer(text: string, options: ExtractOptions = {}): Extra
       source: 'boxed',
       boxedAnswers: answers,
       conflictingBoxedAnswers: normalized.size > 1,
+      ...(group.length >= 2 ? { boxGroup: group } : {}),
       marker,
       scannedFrom,
       ...(unclosed ? { note: 'a later \\boxed{ was never closed' } : {}),
     };
   }
-  const answerIs = findAnswerIs(scanned);
-  if (answerIs !== null) return { ...empty, answer: answerIs, source: 'answer-is' };
+  const cued = findCuedAnswer(scanned);
+  if (cued?.rule === 'answer-cue') return { ...empty, answer: cued.answer, source: 'answer-is', cue: cued.cue ?? '' };
   if (marker === '**Final Answer**') {
     // "**Final Answer**\n$5$": the first non-empty line after the heading is the answer.
     const line = scanned.split('\n').map((l) => l.trim()).find((l) => l !== '' && l !== ':');
     const answer = line?.replace(/^:\s*/, '').replace(/^\$+|\$+$/g, '').replace(/^\\\[|\\\]$/g, '').trim();
-    if (answer && answer.length <= LIMITS.maxAnswerChars) return { ...empty, answer, source: 'answer-is' };
+    if (answer && answer.length <= LIMITS.maxAnswerChars) return { ...empty, answer, source: 'answer-is', cue: marker };
   }
   if (options.choiceFallback) {
     const choice = findChoice(scanned);
     if (choice !== null) return { ...empty, answer: choice, source: 'choice' };
   }
+  if (cued) {
+    const source: AnswerSource = cued.rule === 'weak-cue' ? 'cue' : cued.rule === 'trailing-equals' ? 'trailing-equals' : 'last-math';
+    return { ...empty, answer: cued.answer, source, ...(cued.cue ? { cue: cued.cue } : {}) };
+  }
   if (options.lastNumberFallback) {
     const number = findLastNumber(scanned);
     if (number !== null) return { ...empty, answer: number, source: 'last-number' };
   }
-  return { ...empty, answer: null, source: 'none', note: unclosed ? 'a \\boxed{ was never closed' : 'no \\boxed{}, no "the answer is"' };
+  return { ...empty, answer: null, source: 'none', note: unclosed ? 'a \\boxed{ was never closed' : 'no \\boxed{}, no answer cue, no maths span in the last sentence' };
 }
