@@ -118,7 +118,7 @@ function parseRelation(text: string): AnswerNode | null {
     const second = flip(operators[1] as string);
     if (first.flipped !== second.flipped) return { kind: 'unparseable', text, why: 'inconsistent inequality chain' };
     const [a, x, b] = sides as [string, string, string];
-    if (!/^[a-zA-Z]$/.test(x)) return { kind: 'unparseable', text, why: 'inequality chain around an expression' };
+    if (!/^[a-zA-Z]$|^[a-zA-Z](?:_\{?\w+\}?)?\([a-zA-Z]\)$/.test(x)) return { kind: 'unparseable', text, why: 'inequality chain around an expression' };
     const [lo, hi, loOp, hiOp] = first.flipped ? [b, a, second.op, first.op] : [a, b, first.op, second.op];
     return {
       kind: 'union',

@@ -1,6 +1,7 @@
 import type { VerdictReason } from '@oreal-ts/core';
 import { parseAnswerStructure, type AnswerNode } from './answer-structure';
-import { compareEquations, compareScalars, type EqualityRank, type LeafComparison, type NumericOptions, type SymbolicBackend } from './compare-scalars';
+import type { Expression } from './expression/ast';
+import { compareEquations, compareScalars, parseLeaf, type EqualityRank, type LeafComparison, type NumericOptions, type SymbolicBackend } from './compare-scalars';
 import { LIMITS } from './limits';
 import { normalizeAnswerDetailed, type NormalizedAnswer } from './normalize-answer';
 
@@ -22,6 +23,8 @@ export interface CompareOptions {
   readonly percent?: 'scale' | 'strip';
   /** A CAS for leaves the built-in parser cannot read (see `loadComputeEngine`). */
   readonly symbolicBackend?: SymbolicBackend;
+  /** A decimal with at least this many significant digits matches within its printed precision (default 10; `Infinity` off). */
+  readonly printedPrecisionDigits?: number;
 }
 
 /** Result of `compareAnswers`. */
@@ -33,6 +36,11 @@ export interface AnswerComparison {
   readonly detail?: string;
   /** `parse-failed` because the built-in parser could not read a leaf: a `symbolicBackend` may decide. */
   readonly symbolicBackendMayHelp?: boolean;
+  /**
+   * The comparison rule that decided, `structure/leaf` (e.g. `normalised-string`, `scalar/exact-rational`,
+   * `equation-right-side/exact-rational`, `unordered-list`, `interval`, `text-words`, `scalar/printed-precision`).
+   */
+  readonly rule?: string;
 }
 
 interface Context {
@@ -48,11 +56,27 @@ const MISMATCH: LeafComparison = { equal: false, rank: 0 };
 
 function combine(results: readonly LeafComparison[]): LeafComparison {
   let rank: EqualityRank = 0;
+  let via: string | undefined;
   for (const result of results) {
     if (!result.equal) return result;
     if (result.rank > rank) rank = result.rank;
+    if (result.via && (via === undefined || result.rank >= rank)) via = result.via;
   }
-  return { equal: true, rank };
+  return via ? { equal: true, rank, via } : { equal: true, rank };
+}
+
+/** Name of the structural rule for two answer shapes (the first part of `AnswerComparison.rule`). */
+function structureRule(gold: AnswerNode, predicted: AnswerNode): string {
+  const kinds = new Set([gold.kind, predicted.kind]);
+  if (kinds.has('choice')) return 'choice-letter';
+  if (kinds.has('text')) return 'text-words';
+  if (kinds.has('equation')) return gold.kind === predicted.kind ? 'equation-sides' : 'equation-right-side';
+  if (kinds.has('inequality') || kinds.has('union')) return 'interval';
+  if (kinds.has('base')) return 'base-subscript';
+  if (kinds.has('matrix')) return 'matrix';
+  if (kinds.has('tuple')) return gold.kind === 'tuple' && predicted.kind === 'tuple' && gold.open === '(' && gold.close === ')' ? 'ordered-tuple' : 'interval';
+  if (kinds.has('list') || kinds.has('set')) return 'unordered-list';
+  return 'scalar';
 }
 
 function words(text: string): string {
@@ -146,6 +170,50 @@ function baseValue(digits: string, base: number): bigint | null {
   return value;
 }
 
+const NAME = String.raw`(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?'*`;
+/** `x`, `a_1`, `AB`, `f(x)`, `g(3)`, `f^{-1}(2)`, `(m,n)`. */
+const NAMED = new RegExp(String.raw`^(?:${NAME}(?:\^\{?-1\}?)?(?:\([^()=]*\))?|[A-Z]{2,3}|\(${NAME}(?:,${NAME})+\))$`);
+
+/**
+ * Whether the left side of `lhs = rhs` names the asked quantity, so the equation answers with its
+ * right side: a name (`x`, `AB`, `f(x)`, `g(3)`, `(m,n)`), an expression of names without numeric
+ * terms (`a+b`, `mn`, `a^2+b^2`), or a number-only expression whose value is the right side
+ * (`\binom{7}{2} = 21`). `x + 1 = 12` or `2x = 10` are equations to solve, never reduced.
+ */
+function namesQuantity(lhs: string, rhs: string): boolean {
+  if (NAMED.test(lhs)) return true;
+  const parsed = parseLeaf(lhs);
+  if (typeof parsed === 'string') return false;
+  if (parsed.facts.variables.size === 0) {
+    const value = parseLeaf(rhs);
+    return parsed.exact !== null && typeof value !== 'string' && value.exact !== null && parsed.exact.n === value.exact.n && parsed.exact.d === value.exact.d;
+  }
+  return !parsed.facts.hasImaginary && !hasNumericTerm(parsed.expression);
+}
+
+/** A number literal as a term or factor (exponents and function arguments do not count). */
+function hasNumericTerm(expression: Expression): boolean {
+  switch (expression.type) {
+    case 'number':
+    case 'constant':
+      return true;
+    case 'variable':
+      return false;
+    case 'add':
+      return expression.terms.some(hasNumericTerm);
+    case 'multiply':
+      return expression.factors.some(hasNumericTerm);
+    case 'negate':
+      return hasNumericTerm(expression.argument);
+    case 'divide':
+      return hasNumericTerm(expression.numerator) || hasNumericTerm(expression.denominator);
+    case 'power':
+      return hasNumericTerm(expression.base);
+    case 'function':
+      return false;
+  }
+}
+
 function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context, topLevel = false): LeafComparison {
   if (gold.kind === 'unparseable' || predicted.kind === 'unparseable') {
     const bad = gold.kind === 'unparseable' ? gold : (predicted as Extract<AnswerNode, { kind: 'unparseable' }>);
@@ -199,8 +267,8 @@ function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context,
     const other = gold.kind === 'equation' ? predicted : gold;
     const last = parseAnswerStructure(equation.sides[equation.sides.length - 1] as string, 1);
     const lhs = equation.sides[0] as string;
-    // Only a named unknown on the left (`x = 3`, `AB = 12`, `x = 2 + 1 = 3`) is dropped.
-    if (!/^[a-zA-Z](?:_\{?\w+\}?)?(?:\([a-zA-Z]\))?$|^[A-Z]{2,3}$/.test(lhs) && equation.sides.length === 2) return MISMATCH;
+    // Only a left side that names the asked quantity is dropped (see `namesQuantity`).
+    if (equation.sides.length === 2 && !namesQuantity(lhs, equation.sides[1] as string)) return MISMATCH;
     return gold.kind === 'equation' ? compareNodes(last, other, context, topLevel) : compareNodes(other, last, context, topLevel);
   }
   // Intervals, unions and inequalities.
@@ -287,13 +355,13 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
     const g = normalizeAnswerDetailed(gold);
     const p = normalizeAnswerDetailed(predicted);
     if (p.text === '') return { equal: false, reason: 'mismatch', detail: 'empty prediction' };
-    if (g.text === p.text && g.percent === p.percent && g.isText === p.isText) return { equal: true, reason: 'string-equal', detail: describe(g, p) };
-    if ((g.isText || p.isText) && words(g.text).length > 1 && words(g.text) === words(p.text)) return { equal: true, reason: 'string-equal', detail: describe(g, p) };
+    if (g.text === p.text && g.percent === p.percent && g.isText === p.isText) return { equal: true, reason: 'string-equal', detail: describe(g, p), rule: 'normalised-string' };
+    if ((g.isText || p.isText) && words(g.text).length > 1 && words(g.text) === words(p.text)) return { equal: true, reason: 'string-equal', detail: describe(g, p), rule: 'text-words' };
     if (g.text.length > LIMITS.maxAnswerChars || p.text.length > LIMITS.maxAnswerChars) {
       return { equal: false, reason: 'parse-failed', detail: `answer longer than ${LIMITS.maxAnswerChars} characters after normalisation` };
     }
     const context: Context = {
-      numeric: { relativeTolerance: options.relativeTolerance ?? 1e-9, samplePoints: options.samplePoints ?? 8 },
+      numeric: { relativeTolerance: options.relativeTolerance ?? 1e-9, samplePoints: options.samplePoints ?? 8, printedPrecisionDigits: options.printedPrecisionDigits ?? 10 },
       backend: options.symbolicBackend,
       percentPolicy: options.percent ?? 'scale',
       goldPercent: g.percent,
@@ -302,16 +370,18 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
     const goldNode: AnswerNode = g.isText ? textNode(g.text) : parseAnswerStructure(g.text);
     const predictedNode: AnswerNode = p.isText ? textNode(p.text) : parseAnswerStructure(p.text);
     const result = compareNodes(goldNode, predictedNode, context, true);
-    if (result.equal) return { equal: true, reason: REASONS[result.rank], detail: describe(g, p) };
+    const rule = `${structureRule(goldNode, predictedNode)}${result.via ? `/${result.via}` : ''}${g.percent !== p.percent ? '/percent' : ''}`;
+    if (result.equal) return { equal: true, reason: REASONS[result.rank], detail: describe(g, p), rule };
     if (result.undecided) {
       return {
         equal: false,
         reason: 'parse-failed',
         detail: `${describe(g, p)}; ${result.undecided}`,
         ...(result.unparsedLeaf ? { symbolicBackendMayHelp: true } : {}),
+        rule,
       };
     }
-    return { equal: false, reason: 'mismatch', detail: describe(g, p) };
+    return { equal: false, reason: 'mismatch', detail: describe(g, p), rule };
   } catch (error) {
     return { equal: false, reason: 'error', detail: `comparison failed: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -14,6 +14,8 @@ export interface LeafComparison {
   readonly undecided?: string;
   /** A leaf could not be parsed by the built-in parser (a CAS backend might still decide). */
   readonly unparsedLeaf?: boolean;
+  /** The leaf rule that decided: `string`, `exact-rational`, `numeric-tolerance`, `random-points`, `printed-precision`, `cas`, `equation-proportional`. */
+  readonly via?: string;
 }
 
 /** Optional second opinion for leaves the built-in parser cannot read (see `loadComputeEngine`). */
@@ -28,6 +30,38 @@ export interface NumericOptions {
   readonly relativeTolerance: number;
   /** Number of random points for expressions with variables (default 8, half of them negative). */
   readonly samplePoints: number;
+  /**
+   * A decimal with at least this many significant digits (default 10) equals an exact value that it
+   * rounds or truncates to (`0.1428571428571428` ≡ `\frac17`); shorter decimals compare exactly
+   * (`0.14` ≠ `\frac17`). `Infinity` turns the rule off.
+   */
+  readonly printedPrecisionDigits?: number;
+}
+
+/** `0.1428571428571428`: sign, digits, decimals; `null` for anything else. */
+function longDecimal(text: string, minimumDigits: number): { value: Q.Rational; unit: Q.Rational } | null {
+  const match = /^-?(\d*)\.(\d+)$/.exec(text);
+  if (!match) return null;
+  const significant = `${match[1] ?? ''}${match[2] ?? ''}`.replace(/^0+/, '').length;
+  if (significant < minimumDigits) return null;
+  const value = Q.parseDecimal(text);
+  return value ? { value, unit: { n: 1n, d: 10n ** BigInt((match[2] as string).length) } } : null;
+}
+
+/** |exact − decimal| < one unit of the decimal's last printed place (rounded or truncated). */
+function withinPrintedPrecision(exactText: string, decimalText: string, minimumDigits: number): boolean {
+  const decimal = longDecimal(decimalText, minimumDigits);
+  if (!decimal) return false;
+  const other = parseLeaf(exactText);
+  if (typeof other === 'string') return false;
+  if (other.exact) {
+    const difference = Q.sub(other.exact, decimal.value);
+    const magnitude = difference.n < 0n ? Q.neg(difference) : difference;
+    return magnitude.n * decimal.unit.d < decimal.unit.n * magnitude.d;
+  }
+  if (other.facts.variables.size > 0) return false;
+  const value = evaluateNumeric(other.expression, new Map());
+  return value.im === 0 && Number.isFinite(value.re) && Math.abs(value.re - Q.toNumber(decimal.value)) < Q.toNumber(decimal.unit);
 }
 
 interface Parsed {
@@ -99,22 +133,26 @@ function variableEnvironments(names: readonly string[], points: number): Map<str
  * expressions with variables. Percent scaling is handled by the caller.
  */
 export function compareScalars(gold: string, predicted: string, options: NumericOptions, backend?: SymbolicBackend): LeafComparison {
-  if (gold === predicted) return { equal: true, rank: 0 };
+  if (gold === predicted) return { equal: true, rank: 0, via: 'string' };
   const a = parseLeaf(gold);
   const b = parseLeaf(predicted);
   if (typeof a === 'string' || typeof b === 'string') {
     if (backend) {
       const decided = backend.compare(gold, predicted);
-      if (decided) return { equal: decided.equal, rank: 2 };
+      if (decided) return { equal: decided.equal, rank: 2, via: 'cas' };
     }
     return { equal: false, rank: 0, unparsedLeaf: !backend, undecided: `could not parse ${typeof a === 'string' ? `gold '${gold}' (${a})` : `prediction '${predicted}' (${b as string})`}` };
   }
-  return compareParsed(a, b, options);
+  const result = compareParsed(a, b, options);
+  if (result.equal || result.undecided) return result;
+  const digits = options.printedPrecisionDigits ?? 10;
+  if (Number.isFinite(digits) && (withinPrintedPrecision(gold, predicted, digits) || withinPrintedPrecision(predicted, gold, digits))) return { equal: true, rank: 1, via: 'printed-precision' };
+  return result;
 }
 
 function compareParsed(a: Parsed, b: Parsed, options: NumericOptions): LeafComparison {
   const rank: EqualityRank = a.facts.symbolic || b.facts.symbolic ? 2 : 1;
-  if (a.exact && b.exact) return Q.equals(a.exact, b.exact) ? { equal: true, rank: 1 } : NOT_EQUAL;
+  if (a.exact && b.exact) return Q.equals(a.exact, b.exact) ? { equal: true, rank: 1, via: 'exact-rational' } : NOT_EQUAL;
   const names = [...new Set([...a.facts.variables, ...b.facts.variables])].sort();
   if (names.length === 0) {
     const va = evaluateNumeric(a.expression, new Map());
@@ -131,7 +169,7 @@ function compareParsed(a: Parsed, b: Parsed, options: NumericOptions): LeafCompa
     // underflow or round (10^{-99999} would "equal" 0), so do not decide.
     const plain = (p: Parsed): boolean => !p.facts.symbolic && !p.facts.hasImaginary;
     if (plain(a) && plain(b) && (a.exact === null || b.exact === null)) return { equal: false, rank: 0, undecided: 'number too large for exact arithmetic' };
-    return close(va, vb, options.relativeTolerance, !(a.exact && b.exact)) ? { equal: true, rank } : NOT_EQUAL;
+    return close(va, vb, options.relativeTolerance, !(a.exact && b.exact)) ? { equal: true, rank, via: 'numeric-tolerance' } : NOT_EQUAL;
   }
   let valid = 0;
   const realOnly = !a.facts.hasImaginary && !b.facts.hasImaginary;
@@ -144,7 +182,7 @@ function compareParsed(a: Parsed, b: Parsed, options: NumericOptions): LeafCompa
     valid++;
   }
   if (valid < Math.min(3, options.samplePoints)) return { equal: false, rank: 0, undecided: 'too few points where both sides are defined' };
-  return { equal: true, rank: 2 };
+  return { equal: true, rank: 2, via: 'random-points' };
 }
 
 /**
@@ -177,5 +215,5 @@ export function compareEquations(gold: readonly [string, string], predicted: rea
     else if (!close(ratio, k, 1e-8, false)) return NOT_EQUAL;
   }
   if (valid < 3) return { equal: false, rank: 0, undecided: 'too few points where both equations are defined' };
-  return { equal: true, rank: 2 };
+  return { equal: true, rank: 2, via: 'equation-proportional' };
 }

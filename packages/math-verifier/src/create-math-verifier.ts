@@ -1,5 +1,6 @@
 // Types only from core: the worker bundle must not need @oreal-ts/core at run time.
 import type { FinishReason, Problem, Verdict, Verifier, VerifierResponse } from '@oreal-ts/core';
+import { parseAnswerStructure } from './answer-structure';
 import { compareAnswers, type AnswerComparison, type CompareOptions } from './compare-answers';
 import type { SymbolicBackend } from './compare-scalars';
 import { loadComputeEngine } from './compute-engine';
@@ -29,6 +30,18 @@ export interface MathVerifierOptions {
    * exponent caps instead. For a hard limit use `createVerifierPool` from `@oreal-ts/math-verifier/pool`.
    */
   readonly timeoutMs?: number;
+  /** See `CompareOptions.printedPrecisionDigits` (default 10; `Infinity` = exact only). */
+  readonly printedPrecisionDigits?: number;
+  /**
+   * Read the gold with the same extraction as responses when it looks like one (contains `\boxed`
+   * or an answer cue): `Thus the answer is: \[ \boxed{4096} \]` → `4096`. Default `true`.
+   */
+  readonly extractGold?: boolean;
+  /**
+   * Several boxes written together (`\boxed{(1,4)} \text{ or } \boxed{(5,0)}`) form one list when
+   * the gold is a list or set and the last box alone does not match. Default `true`.
+   */
+  readonly boxGroups?: boolean;
 }
 
 /** Start loading compute-engine now (workers call this at start-up so pairs do not pay for it). */
@@ -46,6 +59,12 @@ export interface VerdictExplanation {
   readonly comparison: AnswerComparison | null;
   readonly normalizedGold: string;
   readonly normalizedPrediction: string | null;
+  /** The extraction rule of the prediction (`boxed`, `box-group`, `answer-is`, `cue`, `trailing-equals`, `last-math`, `choice`, `last-number`, `none`). */
+  readonly extractionRule: string;
+  /** How the gold was read: `as-given` or the extraction rule applied to it. */
+  readonly goldRule: string;
+  /** The comparison rule (`AnswerComparison.rule`), or `truncated` / `no-answer` / `error` when none ran. */
+  readonly comparisonRule: string;
 }
 
 /** The rule verifier: a core `Verifier` plus `explain`. */
@@ -56,6 +75,7 @@ export interface MathVerifier extends Verifier {
 
 function extractionDetail(extraction: ExtractedAnswer): string {
   const parts = [`answer from ${extraction.source}`];
+  if (extraction.cue) parts.push(`after the last cue '${extraction.cue}'`);
   if (extraction.marker) parts.push(`after the last '${extraction.marker}'`);
   if (extraction.boxedAnswers.length > 1) {
     parts.push(
@@ -81,11 +101,24 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
     ...(options.relativeTolerance !== undefined ? { relativeTolerance: options.relativeTolerance } : {}),
     ...(options.samplePoints !== undefined ? { samplePoints: options.samplePoints } : {}),
     ...(options.percent !== undefined ? { percent: options.percent } : {}),
+    ...(options.printedPrecisionDigits !== undefined ? { printedPrecisionDigits: options.printedPrecisionDigits } : {}),
   };
+  const compare = (gold: string, predicted: string): AnswerComparison =>
+    compareAnswers(gold, predicted, backend ? { ...compareOptions, symbolicBackend: backend } : compareOptions);
 
   async function explain(problem: Problem, response: string | VerifierResponse): Promise<VerdictExplanation> {
     const gold = typeof problem?.answer === 'string' ? problem.answer : String(problem?.answer ?? '');
-    const normalizedGold = safeNormalize(gold);
+    let goldAnswer = gold;
+    let goldRule = 'as-given';
+    if ((options.extractGold ?? true) && GOLD_LOOKS_LIKE_RESPONSE.test(gold) && gold.length <= 20_000) {
+      const read = extractAnswer(gold);
+      if (read.answer !== null) {
+        goldAnswer = read.answer;
+        goldRule = read.source;
+      }
+    }
+    const normalizedGold = safeNormalize(goldAnswer);
+    const none = (rule: string) => ({ extractionRule: rule, goldRule, comparisonRule: rule });
     try {
       const text = responseText(response) ?? '';
       const goldIsChoice = /^\(?[A-E]\)?$/.test(normalizedGold);
@@ -97,26 +130,39 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
       const normalizedPrediction = predicted === null ? null : safeNormalize(predicted);
       if (responseFinishReason(response) === 'length') {
         const verdict: Verdict = { correct: false, reason: 'truncated', gold, predicted, detail: 'response hit the token limit (finish reason length)' };
-        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction };
+        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction, ...none('truncated'), extractionRule: extraction.source };
       }
       if (predicted === null) {
         const verdict: Verdict = { correct: false, reason: 'no-answer', gold, predicted: null, detail: extractionDetail(extraction) };
-        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction };
+        return { verdict, extraction, comparison: null, normalizedGold, normalizedPrediction, ...none('no-answer'), extractionRule: 'none' };
       }
-      let comparison = compareAnswers(gold, predicted, backend ? { ...compareOptions, symbolicBackend: backend } : compareOptions);
+      let comparison = compare(goldAnswer, predicted);
       // Load the CAS only for LaTeX the built-in parser could not read (not for overflow or caps).
       if (comparison.symbolicBackendMayHelp && useComputeEngine && backend === undefined) {
         backend = await loadComputeEngine({ timeLimitMs: options.timeoutMs ?? 2000, relativeTolerance: options.relativeTolerance ?? 1e-9 });
-        if (backend) comparison = compareAnswers(gold, predicted, { ...compareOptions, symbolicBackend: backend });
+        if (backend) comparison = compare(goldAnswer, predicted);
+      }
+      let extractionRule: string = extraction.source;
+      let judged = predicted;
+      // Boxes written together form one list when the gold is a list or set.
+      const group = extraction.boxGroup;
+      if (!comparison.equal && group && (options.boxGroups ?? true) && goldIsList(normalizedGold, group.length)) {
+        const joined = group.join(', ');
+        const grouped = compare(goldAnswer, joined);
+        if (grouped.equal) {
+          comparison = grouped;
+          judged = joined;
+          extractionRule = 'box-group';
+        }
       }
       const verdict: Verdict = {
         correct: comparison.equal,
         reason: comparison.reason,
         gold,
-        predicted,
-        detail: `${extractionDetail(extraction)}; ${comparison.detail ?? comparison.reason}`,
+        predicted: judged,
+        detail: `${extractionDetail(extraction)}${extractionRule === 'box-group' ? `; ${group?.length} adjacent boxes read as one list` : ''}${goldRule !== 'as-given' ? `; gold read from ${goldRule}` : ''}; ${comparison.detail ?? comparison.reason}${comparison.rule ? `; rule ${comparison.rule}` : ''}`,
       };
-      return { verdict, extraction, comparison, normalizedGold, normalizedPrediction };
+      return { verdict, extraction, comparison, normalizedGold, normalizedPrediction: judged === predicted ? normalizedPrediction : safeNormalize(judged), extractionRule, goldRule, comparisonRule: comparison.rule ?? comparison.reason };
     } catch (error) {
       const verdict: Verdict = { correct: false, reason: 'error', gold, predicted: null, detail: `verifier failed: ${error instanceof Error ? error.message : String(error)}` };
       return {
@@ -125,6 +171,7 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
         comparison: null,
         normalizedGold,
         normalizedPrediction: null,
+        ...none('error'),
       };
     }
   }
@@ -137,6 +184,15 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
       return (await explain(problem, response)).verdict;
     },
   };
+}
+
+/** A gold that is itself a response: it has a box or an answer cue, not just an answer. */
+const GOLD_LOOKS_LIKE_RESPONSE = /\\boxed|\\fbox|answer|r[ée]ponse|respuesta|antwort|ответ|الإجابة|उत्तर|答案|答え/i;
+
+/** The gold (normalised) is a top-level list or set with `count` items. */
+function goldIsList(normalizedGold: string, count: number): boolean {
+  const node = parseAnswerStructure(normalizedGold);
+  return (node.kind === 'list' || node.kind === 'set') && node.items.length === count;
 }
 
 function responseText(response: string | VerifierResponse): string {

@@ -53,7 +53,7 @@ const MARKERS = ['</think>', '**Final Answer**', '<conclude>'];
 /** Scan `\boxed{…}` / `\fbox{…}` / `\boxed 5` occurrences. Linear in the text length. */
 function findBoxed(text: string): { answers: string[]; unclosed: boolean; group: string[] } {
   const answers: string[] = [];
-  let group: string[] = [];
+  let groupStart = 0;
   let previousEnd = -1;
   let unclosed = false;
   const pattern = /\\(?:boxed|fbox)\b/g;
@@ -83,18 +83,19 @@ function findBoxed(text: string): { answers: string[]; unclosed: boolean; group:
       const content = text.slice(i + 1, end);
       answers.push(content);
       const gap = previousEnd < 0 ? null : text.slice(previousEnd, match.index);
-      group = gap !== null && BOX_GAP.test(gap) ? [...group, content] : [content];
+      if (!(gap !== null && gap.length <= 200 && BOX_GAP.test(gap))) groupStart = answers.length - 1;
       previousEnd = end + 1;
       pattern.lastIndex = end + 1;
     } else {
       // \boxed 5 — one token up to whitespace or `$`.
       const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
       if (token) answers.push(token[0].replace(/[.,;]+$/, ''));
-      group = [];
+      groupStart = answers.length;
       previousEnd = -1;
     }
   }
-  return { answers, unclosed, group: group.length >= 2 && previousEnd >= 0 && /^[\s$.]*$/.test(text.slice(previousEnd, previousEnd + 200).replace(/\\\]|\\\)/g, '')) ? group : [] };
+  const group = answers.slice(groupStart);
+  return { answers, unclosed, group: group.length >= 2 && group.length <= LIMITS.maxItems && previousEnd >= 0 && /^[\s$.]*$/.test(text.slice(previousEnd, previousEnd + 200).replace(/\\\]|\\\)/g, '')) ? group : [] };
 }
 
 /** What may stand between boxes that form one answer: spacing, `$`, commas, "or"/"and" (also in `\text{}`). */

@@ -1,4 +1,5 @@
 import { LIMITS } from './limits';
+import { toHalfWidth, unescapeDoubledBackslashes } from './text-cleanup';
 
 /** What normalisation learnt about an answer besides its canonical text. */
 export interface NormalizedAnswer {
@@ -48,6 +49,10 @@ function mapTextCommands(text: string, render: (content: string, before: string)
   return out + text.slice(last);
 }
 
+/** A number followed by a unit written without `\text` (`12 square meters`, `5 cm^2`, `3 hours`). */
+const UNIT_TAIL =
+  /^(-?[\d.,]*\d|-?\\frac\{\d+\}\{\d+\})\s*(?:(?:square|sq\.?|cubic)\s+)?(?:cm|mm|km|m|in|inch(?:es)?|ft|feet|foot|yards?|yd|miles?|mi|meters?|metres?|centimeters?|centimetres?|kilometers?|kilometres?|millimeters?|g|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz|s|sec|seconds?|min|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?|l|ml|liters?|litres?|units?|cents?|dollars?|euros?|mph|km\/h|m\/s|degrees?)(?:\s*\^\s*\{?[23]\}?|²|³)?\.?$/i;
+
 const UNIT_WORD = /^[\s.]*[a-zA-Z][a-zA-Z.\s]*(?:\^?\d)?[\s.]*$/;
 const CONNECTIVES = /^\s*(?:or|and|,)\s*$/i;
 
@@ -80,7 +85,19 @@ function expandShorthands(text: string): string {
  */
 export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
   if (input.length > LIMITS.maxAnswerChars * 4) return { text: input.trim(), percent: false, isText: false };
-  let text = input.trim().replace(/\.+$/, '');
+  let text = unescapeDoubledBackslashes(toHalfWidth(input)).trim().replace(/\.+$/, '');
+  // A boxed answer inside an answer (`\[ \boxed{4096} \]`): its content.
+  const boxed = /^[\s$]*(?:\\\[)?[\s$]*\\boxed\s*\{([\s\S]*)\}[\s$.]*(?:\\\])?[\s$.]*$/.exec(text);
+  if (boxed && !/\\boxed/.test(boxed[1] as string)) text = (boxed[1] as string).trim();
+  // `\frac{\sqrt2}{4} \approx 0.354`: the exact value before `\approx` (after it when the left is a bare name).
+  const approx = text.split(/\\approx(?![a-zA-Z])|≈/);
+  if (approx.length > 1) {
+    const before = (approx[0] as string).trim();
+    text = before === '' || /^[a-zA-Z]$/.test(before) ? (approx[approx.length - 1] as string).trim() : before.replace(/=\s*$/, '').trim();
+  }
+  // Percent and unit words written without \text: `40 pct`, `40 per cent`, `12 square meters`, `5 cm^2`.
+  text = text.replace(/^(-?[\d.,]*\d)\s*(?:pct|per\s?cent|percent|pourcent|prozent|por\s?ciento|процент(?:ов|а)?|प्रतिशत|بالمائة)\.?$/iu, '$1\\%');
+  text = text.replace(UNIT_TAIL, '$1');
   // Dollar signs: math delimiters and currency.
   text = text.replace(/\\\$/g, '').replace(/\$/g, '');
   text = text.replace(/\\(?:displaystyle|textstyle|scriptstyle)/g, '');
@@ -116,6 +133,9 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
     if (/[\w})\]]\s*$/.test(before) && UNIT_WORD.test(content)) return ' ';
     return content;
   });
+  // Solutions joined by words: `(2,9) or (9,2)`, `x = 1 and x = 3`, `3, 8, and 15`, `x=1 或 x=3`.
+  text = text.replace(/(?<=[\w)\]}.])\s*,?\s+(?:and|or|et|ou|und|oder|y|o|и|или)\s+(?=[-\w(\[\\])|\s*(?:或|和|及|或者)\s*/giu, (match, offset: number, whole: string) =>
+    /[a-zA-Z]{3,}\s*$/.test(whole.slice(Math.max(0, offset - 12), offset)) && !/\\[a-zA-Z]+\s*$/.test(whole.slice(0, offset)) && !/[=\d)]/.test(whole.slice(Math.max(0, offset - 12), offset)) ? match : ',');
   // Units left with a power after them (`\text{ cm}^2` → `^2`).
   text = text.replace(/\s\^\s*\{?\d\}?\s*$/g, '');
   text = text.replace(/\\(?:mathbb|mathcal)\s*\{\s*R\s*\}/g, '\\mathbb{R}');
