@@ -59,7 +59,14 @@ function numberBeforeWords(text: string): string | null {
 export function answerAfterCue(rest: string): string | null {
   let text = rest.slice(0, 600).replace(/^[\s*:_]+/, '');
   const leading = mathSpan(text);
-  if (leading) return leading.content === '' ? null : leading.content;
+  if (leading) {
+    if (leading.content === '') return null;
+    // `$x=-1$, $x=1$ or $x=2$`: spans joined by commas or list words form one list.
+    const more = /^(?:\s*(?:,|;|\s(?:or|and|et|ou|y|o|und|oder|или|и)\s|或|和|及)\s*\$[^$]+\$)+/iu.exec(text.slice(leading.end));
+    if (!more) return leading.content;
+    const contents = [leading.content, ...[...more[0].matchAll(/\$([^$]+)\$/g)].map((m) => (m[1] as string).trim())];
+    return contents.join(', ');
+  }
   text = text.slice(0, sentenceEnd(text)).replace(/\*+/g, '').trim();
   // "The answer is 5 because …": the answer stops before an explaining clause.
   text = (text.split(/\s(?:because|since|as|which|so that|when|where|car|porque|weil|так как|因为)\s/u)[0] ?? '').trim();
@@ -83,7 +90,7 @@ export function answerAfterCue(rest: string): string | null {
   if (number) return number;
   if (text === '' || text.length > LIMITS.maxAnswerChars) return null;
   // Plain text after a strong cue ("Answer: C", "Answer: Tuesday") is kept; it must be short.
-  return text.split(/\s+/).length <= 6 ? text : null;
+  return text.split(/\s+/).length <= 12 ? text : null;
 }
 
 /** A cue occurrence: its text and where the answer text starts. */
@@ -149,6 +156,8 @@ export function findCuedAnswer(text: string): CuedAnswer | null {
   const spans = [...sentence.matchAll(/\$\$([\s\S]+?)\$\$|\$([^$]+)\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)/g)];
   if (spans.length === 0) return null;
   const last = spans[spans.length - 1] as RegExpMatchArray;
+  // A standalone span ends the sentence: only punctuation may follow it.
+  if (!/^[\s.!?。]*$/.test(sentence.slice((last.index ?? 0) + last[0].length))) return null;
   const answer = (last[1] ?? last[2] ?? last[3] ?? last[4] ?? '').trim();
   return answer === '' ? null : { answer, rule: 'last-math-span', cue: null };
 }

@@ -3,6 +3,8 @@ import { parseAnswerStructure, type AnswerNode } from './answer-structure';
 import type { Expression } from './expression/ast';
 import { compareEquations, compareScalars, parseLeaf, type EqualityRank, type LeafComparison, type NumericOptions, type SymbolicBackend } from './compare-scalars';
 import { LIMITS } from './limits';
+import * as Q from './rational';
+import { linearForm } from './solve-linear';
 import { normalizeAnswerDetailed, type NormalizedAnswer } from './normalize-answer';
 
 /** Options of `compareAnswers`. */
@@ -97,6 +99,17 @@ function inequalityAsInterval(node: AnswerNode): AnswerNode | null {
   if (variable.test(node.right) && !variable.test(node.left)) {
     return { kind: 'union', parts: [{ kind: 'tuple', open: strict ? '(' : '[', close: ')', items: [{ kind: 'scalar', text: node.left }, { kind: 'scalar', text: '\\infty' }] }] };
   }
+  // Linear in one variable (`-x < -4`, `2x \le 1`): a·v + b op 0 → v op' −b/a (flipped when a < 0).
+  const linear = linearForm(node.left, node.right);
+  if (linear) {
+    const bound = Q.div(Q.neg(linear.intercept), linear.slope) as Q.Rational;
+    const text = bound.d === 1n ? bound.n.toString() : `\\frac{${bound.n}}{${bound.d}}`;
+    const below = linear.slope.n > 0n; // a > 0: v < bound
+    const item = (t: string): AnswerNode => ({ kind: 'scalar', text: t });
+    return below
+      ? { kind: 'union', parts: [{ kind: 'tuple', open: '(', close: strict ? ')' : ']', items: [item('-\\infty'), item(text)] }] }
+      : { kind: 'union', parts: [{ kind: 'tuple', open: strict ? '(' : '[', close: ')', items: [item(text), item('\\infty')] }] };
+  }
   return null;
 }
 
@@ -177,7 +190,7 @@ const NAMED = new RegExp(String.raw`^(?:${NAME}(?:\^\{?-1\}?)?(?:\([^()=]*\))?|[
 /**
  * Whether the left side of `lhs = rhs` names the asked quantity, so the equation answers with its
  * right side: a name (`x`, `AB`, `f(x)`, `g(3)`, `(m,n)`), an expression of names without numeric
- * terms (`a+b`, `mn`, `a^2+b^2`), or a number-only expression whose value is the right side
+ * terms or powers (`a+b`, `mn`), or a number-only expression whose value is the right side
  * (`\binom{7}{2} = 21`). `x + 1 = 12` or `2x = 10` are equations to solve, never reduced.
  */
 function namesQuantity(lhs: string, rhs: string): boolean {
@@ -191,7 +204,7 @@ function namesQuantity(lhs: string, rhs: string): boolean {
   return !parsed.facts.hasImaginary && !hasNumericTerm(parsed.expression);
 }
 
-/** A number literal as a term or factor (exponents and function arguments do not count). */
+/** A number literal as a term or factor, or a power (function arguments do not count). */
 function hasNumericTerm(expression: Expression): boolean {
   switch (expression.type) {
     case 'number':
@@ -208,7 +221,8 @@ function hasNumericTerm(expression: Expression): boolean {
     case 'divide':
       return hasNumericTerm(expression.numerator) || hasNumericTerm(expression.denominator);
     case 'power':
-      return hasNumericTerm(expression.base);
+      // `r^2 = 4` may answer "find r^2" or wrongly "find r": never reduced.
+      return true;
     case 'function':
       return false;
   }

@@ -57,7 +57,9 @@ function withinPrintedPrecision(exactText: string, decimalText: string, minimumD
   if (other.exact) {
     const difference = Q.sub(other.exact, decimal.value);
     const magnitude = difference.n < 0n ? Q.neg(difference) : difference;
-    return magnitude.n * decimal.unit.d < decimal.unit.n * magnitude.d;
+    if (magnitude.n * decimal.unit.d < decimal.unit.n * magnitude.d) return true;
+    // A double printed in full (17 digits) may be off in its last digit: allow 4 ulps.
+    return Math.abs(Q.toNumber(difference)) <= 4 * Number.EPSILON * Math.abs(Q.toNumber(other.exact));
   }
   if (other.facts.variables.size > 0) return false;
   const value = evaluateNumeric(other.expression, new Map());

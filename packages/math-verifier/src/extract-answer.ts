@@ -99,7 +99,7 @@ function findBoxed(text: string): { answers: string[]; unclosed: boolean; group:
 }
 
 /** What may stand between boxes that form one answer: spacing, `$`, commas, "or"/"and" (also in `\text{}`). */
-const BOX_GAP = /^(?:[\s$,;]|\\[,;!quad ]+|\\text\{\s*(?:or|and|,)\s*\}|\b(?:or|and)\b|\\quad)*$/;
+const BOX_GAP = /^(?:[\s$,;]|\\[,;!quad ]+|\\text\{\s*(?:or|and|,)\s*\}|\b(?:or|and)\b|\b[a-zA-Z]\s*=|\\quad)*$/;
 
 function findLastNumber(text: string): string | null {
   const numbers = text.match(/-?\d+(?:,\d{3})*(?:\.\d+)?(?:\/\d+)?/g);

@@ -40,10 +40,10 @@ export function cLog(a: Complex): Complex {
 }
 
 /** Power: real when possible (negative base with an odd-denominator rational exponent keeps the real root). */
-export function cPow(a: Complex, b: Complex, exponentIsInteger: boolean, oddRoot: boolean): Complex {
+export function cPow(a: Complex, b: Complex, exponentIsInteger: boolean, oddRoot: boolean, oddNumerator = true): Complex {
   if (a.im === 0 && b.im === 0) {
     if (a.re >= 0 || exponentIsInteger) return { re: Math.pow(a.re, b.re), im: 0 };
-    if (oddRoot) return { re: -Math.pow(-a.re, b.re), im: 0 };
+    if (oddRoot) return { re: (oddNumerator ? -1 : 1) * Math.pow(-a.re, b.re), im: 0 };
   }
   if (exponentIsInteger && b.im === 0 && Math.abs(b.re) <= 64) {
     let result: Complex = { re: 1, im: 0 };

@@ -189,7 +189,7 @@ export function evaluateNumeric(expression: Expression, variables: ReadonlyMap<s
       const exponent = evaluateNumeric(expression.exponent, variables);
       const exact = rationalExponent(expression.exponent);
       const oddRoot = exact !== null && exact.d % 2n === 1n;
-      return cPow(base, exponent, isIntegerNode(expression.exponent) || (exact !== null && exact.d === 1n), oddRoot);
+      return cPow(base, exponent, isIntegerNode(expression.exponent) || (exact !== null && exact.d === 1n), oddRoot, exact === null || exact.n % 2n !== 0n);
     }
     case 'function': {
       const args = expression.args.map((arg) => evaluateNumeric(arg, variables));
