@@ -3,7 +3,8 @@
  * - MATH-500: `verify(problem, referenceSolution)` — extraction of the last \boxed{} included —
  *   for all 500 problems, repeated;
  * - hard cases: `compareAnswers(gold, predicted)` over the whole case table (test/cases.ts);
- * - derangement: gold vs another problem's gold (the no-false-positive set), via compareAnswers.
+ * - derangement: gold vs another problem's gold (the no-false-positive set), via compareAnswers;
+ * - response table (test/response-cases.ts, issue 13): `verify(problem, response)` with extraction.
  * Writes bench-results/math-verifier/verifier.json.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import type { Problem } from '@oreal-ts/core';
 import { compareAnswers, createMathVerifier } from '../src/index';
 import { clearParseCache } from '../src/compare-scalars';
 import { CASES } from '../test/cases';
+import { RESPONSE_CASES } from '../test/response-cases';
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,6 +72,20 @@ describe('math-verifier throughput', () => {
       for (const c of CASES) compareAnswers(c.gold, c.predicted);
       return CASES.length;
     });
+    const responseVerifier = createMathVerifier({ useComputeEngine: false });
+    const responseProblems: Problem[] = RESPONSE_CASES.map((c, i) => ({ id: `r${i}`, question: '', answer: c.gold }));
+    let responseAgree = 0;
+    const responses = await timeIt(3000, async () => {
+      clearParseCache();
+      responseAgree = 0;
+      for (let i = 0; i < RESPONSE_CASES.length; i++) {
+        const c = RESPONSE_CASES[i] as (typeof RESPONSE_CASES)[number];
+        if ((await responseVerifier.verify(responseProblems[i] as Problem, c.response)).correct === c.equal) responseAgree++;
+      }
+      return RESPONSE_CASES.length;
+    });
+    expect(responseAgree).toBe(RESPONSE_CASES.length);
+    result['responseTableColdCache'] = { ...responses, cases: RESPONSE_CASES.length, agreeingPerPass: responseAgree };
     result['hardCases'] = { ...hard, cases: CASES.length };
     result['hardCasesColdCache'] = { ...hardCold, cases: CASES.length };
     const file = writeBenchResult('math-verifier', 'verifier', result);
