@@ -134,7 +134,7 @@ export function normalizeAnswerDetailed(input: string): NormalizedAnswer {
     return content;
   });
   // Solutions joined by words: `(2,9) or (9,2)`, `x = 1 and x = 3`, `3, 8, and 15`, `x=1 或 x=3`.
-  text = text.replace(/(?<=[\w)\]}.])\s*,?\s+(?:and|or|et|ou|und|oder|y|o|и|или)\s+(?=[-\w(\[\\])|\s*(?:或|和|及|或者)\s*/giu, (match, offset: number, whole: string) =>
+  text = text.replace(/(?<=[\w)\]}.])\s*,?\s+(?:and|or|et|ou|und|oder|y|o|и|или)\s+(?=[-\w([\\])|\s*(?:或|和|及|或者)\s*/giu, (match, offset: number, whole: string) =>
     /[a-zA-Z]{3,}\s*$/.test(whole.slice(Math.max(0, offset - 12), offset)) && !/\\[a-zA-Z]+\s*$/.test(whole.slice(0, offset)) && !/[=\d)]/.test(whole.slice(Math.max(0, offset - 12), offset)) ? match : ',');
   // Units left with a power after them (`\text{ cm}^2` → `^2`).
   text = text.replace(/\s\^\s*\{?\d\}?\s*$/g, '');

@@ -26,7 +26,7 @@ const DIGIT_BLOCKS = [0x0660, 0x06f0, 0x0966];
  */
 export function toHalfWidth(text: string): string {
   // Fast path: nothing outside ASCII.
-  if (!/[^\x00-\x7f]/.test(text)) return text;
+  if (!/[^ -~\t\n\r]/.test(text)) return text;
   let out = '';
   for (const c of text) {
     const code = c.codePointAt(0) as number;
