@@ -14,3 +14,11 @@ export {
   type TopKRescaleOptions,
 } from './token-weights';
 export { createTokenRewardModel, TokenRewardModelOptionsSchema, type TokenRewardModelOptions } from './token-reward-model';
+export {
+  logitAccuracy,
+  negativeMassShare,
+  rocAuc,
+  summariseNegativeMass,
+  type NegativeMassShare,
+  type NegativeMassSummary,
+} from './credit-diagnostics';
