@@ -7,8 +7,18 @@ export { sequenceBce, sigmoid, softplus } from './sequence-bce';
 export {
   prefixMeanSigmoid,
   tokenWeightsFromScores,
+  referenceTopKRescale,
   topKRescale,
   type TokenWeightOptions,
+  type TopKRescaleMode,
   type TopKRescaleOptions,
 } from './token-weights';
 export { createTokenRewardModel, TokenRewardModelOptionsSchema, type TokenRewardModelOptions } from './token-reward-model';
+export {
+  logitAccuracy,
+  negativeMassShare,
+  rocAuc,
+  summariseNegativeMass,
+  type NegativeMassShare,
+  type NegativeMassSummary,
+} from './credit-diagnostics';

@@ -51,8 +51,10 @@ describe('createTokenRewardModel', () => {
     expect(() => createTokenRewardModel({ scorer, topK: 3 } as never)).toThrow(/topK/);
     expect(() => createTokenRewardModel({ scorer: { ...scorer, specificationVersion: 'v0' as never } })).toThrow(SpecificationVersionError);
     await expect(createTokenRewardModel({ scorer }).train(batch, [true])).rejects.toThrow(/one label per row/);
-    const withTopK = createTokenRewardModel({ scorer, topKRescale: {} });
+    const withTopK = createTokenRewardModel({ scorer, topKRescale: { mode: 'sum-preserving' } });
     scorer.theta.set([0, 2, 1, -1]);
     expect((await withTopK.tokenWeights(batch, [true, false]))[0]).toEqual([2, 0]);
+    expect(() => createTokenRewardModel({ scorer, negativeThreshold: 1 })).toThrow(/tokenRewardModel\.negativeThreshold/);
+    expect(() => createTokenRewardModel({ scorer, topKRescale: { mode: 'ceil' } as never })).toThrow(/tokenRewardModel\.topKRescale\.mode/);
   });
 });

@@ -12,10 +12,23 @@ export const TokenRewardModelOptionsSchema = z.strictObject({
   id: z.string().min(1).default('oreal-ts/token-rm'),
   /** c₊ of ω⁺ = clamp((q − c₊)/(1 − c₊), 0, 1). Default 0.5 (reference `correct_threshold`). */
   positiveThreshold: z.number().finite().min(0).lt(1).default(0.5),
-  /** c₋ of ω⁻ = clamp((c₋ − q)/c₋, 0, 1). Default 0.5 (reference `incorrect_threshold`). */
-  negativeThreshold: z.number().finite().gt(0).max(1).default(0.5),
-  /** Top-k rescale of the weights (see `topKRescale`). Default off (reference `threshold_rescale`). */
-  topKRescale: z.strictObject({ positiveRatio: ratio.default(0.25), negativeRatio: ratio.default(0.25) }).optional(),
+  /**
+   * c₋ of ω⁻ = clamp(((1 − q) − c₋)/(1 − c₋), 0, 1), the reference's meaning (rescale of 1 − q).
+   * Default 0.5 (reference `incorrect_threshold`).
+   */
+  negativeThreshold: z.number().finite().min(0).lt(1).default(0.5),
+  /**
+   * Top-k rescale instead of the threshold rescale. Default off (reference `threshold_rescale`).
+   * `mode`: `reference` (raw probabilities, ⌊ratio·T⌋, min-max; see `referenceTopKRescale`) or
+   * `sum-preserving` (this project's earlier variant; see `topKRescale`).
+   */
+  topKRescale: z
+    .strictObject({
+      positiveRatio: ratio.default(0.25),
+      negativeRatio: ratio.default(0.25),
+      mode: z.enum(['reference', 'sum-preserving']).default('reference'),
+    })
+    .optional(),
 });
 
 /** Options of `createTokenRewardModel`. */

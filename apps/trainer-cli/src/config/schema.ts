@@ -115,14 +115,18 @@ export const TokenRewardModelSectionSchema = z.strictObject({
     .describe('c₊ of ω⁺ = clamp((q − c₊)/(1 − c₊), 0, 1); 0.5 gives oreal-method.md\'s clamp(2q − 1, 0, 1) (reference correct_threshold).'),
   negativeThreshold: z
     .number()
-    .gt(0)
-    .max(1)
+    .min(0)
+    .lt(1)
     .default(0.5)
-    .describe('c₋ of ω⁻ = clamp((c₋ − q)/c₋, 0, 1); 0.5 gives clamp(1 − 2q, 0, 1) (reference incorrect_threshold).'),
+    .describe('c₋ of ω⁻ = clamp(((1 − q) − c₋)/(1 − c₋), 0, 1), the reference incorrect_threshold (a rescale of 1 − q); 0.5 gives clamp(1 − 2q, 0, 1).'),
   topKRescale: z
-    .strictObject({ positiveRatio: z.number().gt(0).max(1), negativeRatio: z.number().gt(0).max(1) })
+    .strictObject({
+      positiveRatio: z.number().gt(0).max(1),
+      negativeRatio: z.number().gt(0).max(1),
+      mode: z.enum(['reference', 'sum-preserving']).default('reference'),
+    })
     .optional()
-    .describe('Keep only the top fraction of each sequence\'s weights, rescaled (reference threshold_rescale; off by default).'),
+    .describe('Top-k rescale instead of the threshold rescale (off by default, as in the reference): mode reference = raw probabilities, ⌊ratio·T⌋ kept, min-max normalised; sum-preserving = this project\'s earlier variant.'),
   optimizer: OptimizerSchema.prefault({ learningRate: 1e-3 }).describe('Its own AdamW (reference: 4× the policy lr at 7B).'),
 });
 

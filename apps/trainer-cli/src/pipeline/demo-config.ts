@@ -11,7 +11,7 @@ import type { ConfigTree } from '../config/overrides';
  * `--config` / `--set`): B = 16 problems × K = 8 rollouts (reference 64 × 16); 60 RL steps;
  * policy lr 2e-4 (tiny model trained from scratch; reference 5e-7 at 7B) with 10 warm-up steps
  * (a fresh AdamW's first steps are sign-like and knocked the SFT policy back in shorter warm-ups);
- * 2 actor-freeze steps (reference 10); token-RM thresholds c₊ = 0, c₋ = 1, i.e. soft weights
+ * 2 actor-freeze steps (reference 10); token-RM thresholds c₊ = 0, c₋ = 0, i.e. soft weights
  * ω⁺ = q, ω⁻ = 1 − q (the reference's `correct_threshold` / `incorrect_threshold` knobs; the default
  * 0.5 / 0.5 zeroes nearly every weight while a tiny reward model is still at chance, see README).
  */
@@ -32,7 +32,7 @@ export const DEMO_CONFIG: ConfigTree = {
   sft: { steps: 450, batchSize: 32, teacherCarryDropRate: 0.7, optimizer: { learningRate: 3e-3, warmupSteps: 10, minLearningRateRatio: 0.1 } },
   sampler: { type: 'local', batchSize: 128 },
   objective: { name: 'oreal' },
-  tokenRewardModel: { enabled: true, positiveThreshold: 0, negativeThreshold: 1, optimizer: { learningRate: 1e-3 } },
+  tokenRewardModel: { enabled: true, positiveThreshold: 0, negativeThreshold: 0, optimizer: { learningRate: 1e-3 } },
   trainer: {
     steps: 60,
     batchProblems: 16,
