@@ -32,4 +32,12 @@ describe('compareAnswers options', () => {
   it('explains with the normalised forms', () => {
     expect(compareAnswers('\\dfrac{1}{2}', '0.5').detail).toBe("normalised gold '\\frac{1}{2}', prediction '0.5'");
   });
+
+  it('units: compared when both sides carry one (default), ignored with drop', () => {
+    expect(compareAnswers('5\\text{ cm}^2', '5 cm')).toMatchObject({ equal: false, rule: 'unit-mismatch' });
+    expect(compareAnswers('5\\text{ cm}^2', '5 square centimeters').equal).toBe(true);
+    expect(compareAnswers('5\\text{ cm}^2', '5').equal).toBe(true);
+    expect(compareAnswers('5\\text{ cm}^2', '5 cm', { units: 'drop' }).equal).toBe(true);
+  });
 });
+

@@ -27,6 +27,12 @@ export interface CompareOptions {
   readonly symbolicBackend?: SymbolicBackend;
   /** A decimal with at least this many significant digits matches within its printed precision (default 10; `Infinity` off). */
   readonly printedPrecisionDigits?: number;
+  /**
+   * Units after a value. `'compare'` (default): dropped when only one side has one (`5 cm^2` ≡ `5`),
+   * compared when both sides carry a known unit (`5 cm` ≢ `5 cm^2`, `3 h` ≢ `3 min`; spellings such as
+   * `square meters` / `m^2` are one unit; no conversion, so `100 cm` ≢ `1 m`). `'drop'`: always ignored.
+   */
+  readonly units?: 'compare' | 'drop';
 }
 
 /** Result of `compareAnswers`. */
@@ -352,7 +358,7 @@ function compareNodes(gold: AnswerNode, predicted: AnswerNode, context: Context,
 }
 
 function describe(gold: NormalizedAnswer, predicted: NormalizedAnswer): string {
-  const show = (n: NormalizedAnswer): string => `${n.text}${n.percent ? '%' : ''}`;
+  const show = (n: NormalizedAnswer): string => `${n.text}${n.percent ? '%' : ''}${n.unit !== null ? ` [${n.unit}]` : ''}`;
   return `normalised gold '${show(gold)}', prediction '${show(predicted)}'`;
 }
 
@@ -369,6 +375,9 @@ export function compareAnswers(gold: string, predicted: string, options: Compare
     const g = normalizeAnswerDetailed(gold);
     const p = normalizeAnswerDetailed(predicted);
     if (p.text === '') return { equal: false, reason: 'mismatch', detail: 'empty prediction' };
+    if ((options.units ?? 'compare') === 'compare' && g.unit !== null && p.unit !== null && g.unit !== p.unit) {
+      return { equal: false, reason: 'mismatch', detail: `${describe(g, p)}; units differ`, rule: 'unit-mismatch' };
+    }
     if (g.text === p.text && g.percent === p.percent && g.isText === p.isText) return { equal: true, reason: 'string-equal', detail: describe(g, p), rule: 'normalised-string' };
     if ((g.isText || p.isText) && words(g.text).length > 1 && words(g.text) === words(p.text)) return { equal: true, reason: 'string-equal', detail: describe(g, p), rule: 'text-words' };
     if (g.text.length > LIMITS.maxAnswerChars || p.text.length > LIMITS.maxAnswerChars) {

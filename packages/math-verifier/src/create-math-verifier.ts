@@ -32,6 +32,8 @@ export interface MathVerifierOptions {
   readonly timeoutMs?: number;
   /** See `CompareOptions.printedPrecisionDigits` (default 10; `Infinity` = exact only). */
   readonly printedPrecisionDigits?: number;
+  /** Unit policy (default `'compare'`: compared when both sides carry a known unit; see `CompareOptions.units`). */
+  readonly units?: 'compare' | 'drop';
   /**
    * Read the gold with the same extraction as responses when it looks like one (contains `\boxed`
    * or an answer cue): `Thus the answer is: \[ \boxed{4096} \]` → `4096`. Default `true`.
@@ -102,6 +104,7 @@ export function createMathVerifier(options: MathVerifierOptions = {}): MathVerif
     ...(options.samplePoints !== undefined ? { samplePoints: options.samplePoints } : {}),
     ...(options.percent !== undefined ? { percent: options.percent } : {}),
     ...(options.printedPrecisionDigits !== undefined ? { printedPrecisionDigits: options.printedPrecisionDigits } : {}),
+    ...(options.units !== undefined ? { units: options.units } : {}),
   };
   const compare = (gold: string, predicted: string): AnswerComparison =>
     compareAnswers(gold, predicted, backend ? { ...compareOptions, symbolicBackend: backend } : compareOptions);

@@ -5,7 +5,7 @@
  */
 export { createMathVerifier, type MathVerifier, type MathVerifierOptions, type VerdictExplanation } from './create-math-verifier';
 export { extractAnswer, type AnswerSource, type ExtractedAnswer, type ExtractOptions } from './extract-answer';
-export { normalizeAnswer, normalizeAnswerDetailed, type NormalizedAnswer } from './normalize-answer';
+export { canonicalUnit, normalizeAnswer, normalizeAnswerDetailed, type NormalizedAnswer } from './normalize-answer';
 export { compareAnswers, type AnswerComparison, type CompareOptions } from './compare-answers';
 export type { SymbolicBackend } from './compare-scalars';
 export { loadComputeEngine, type ComputeEngineOptions } from './compute-engine';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAnswer, normalizeAnswerDetailed } from './normalize-answer';
+import { canonicalUnit, normalizeAnswer, normalizeAnswerDetailed } from './normalize-answer';
 
 describe('normalizeAnswer', () => {
   it.each([
@@ -33,8 +33,29 @@ describe('normalizeAnswer', () => {
   });
 
   it('marks whole-text answers and choice letters', () => {
-    expect(normalizeAnswerDetailed('\\text{East}')).toEqual({ text: 'east', percent: false, isText: true });
-    expect(normalizeAnswerDetailed('\\text{(C)}')).toEqual({ text: 'C', percent: false, isText: true });
+    expect(normalizeAnswerDetailed('\\text{East}')).toEqual({ text: 'east', percent: false, isText: true, unit: null });
+    expect(normalizeAnswerDetailed('\\text{(C)}')).toEqual({ text: 'C', percent: false, isText: true, unit: null });
     expect(normalizeAnswerDetailed('\\text{12}').isText).toBe(false);
+  });
+
+  it.each([
+    ['square meters', '', 'm^2'],
+    ['sq. ft', '', 'ft^2'],
+    ['cm^2', '', 'cm^2'],
+    ['cm', '^2', 'cm^2'],
+    ['cubic inches', '', 'in^3'],
+    ['hrs', '', 'h'],
+    ['Kilometres', '', 'km'],
+    ['apples', '', null],
+  ] as const)('canonicalUnit(%s, %s) = %s', (phrase, power, expected) => {
+    expect(canonicalUnit(phrase, power)).toBe(expected);
+  });
+
+  it('records the dropped unit of a value', () => {
+    expect(normalizeAnswerDetailed('15\\mbox{ cm}^2')).toMatchObject({ text: '15', unit: 'cm^2' });
+    expect(normalizeAnswerDetailed('12 square metres')).toMatchObject({ text: '12', unit: 'm^2' });
+    expect(normalizeAnswerDetailed('\\text{4 kilograms}')).toMatchObject({ text: '4', unit: 'kg' });
+    expect(normalizeAnswerDetailed('9\\text{ apples}')).toMatchObject({ text: '9', unit: null });
+    expect(normalizeAnswerDetailed('9').unit).toBeNull();
   });
 });

@@ -412,7 +412,7 @@ const table: Record<string, readonly Row[]> = {
     ['10\\text{ inches}', '10', true],
     ['25 \\, \\text{km}', '25', true],
     ['106^\\circ', '74^\\circ', false],
-    ['15\\mbox{ cm}^2', '15\\text{ cm}', true],
+    ['15\\mbox{ cm}^2', '15\\text{ cm}', false],
     ['864 \\mbox{ inches}^2', '86.4', false],
     ['90^\\circ', '\\frac{\\pi}{2}', false],
     ['3.25\\text{ dollars}', '3.25', true],
