@@ -4,12 +4,12 @@
  * shard file). Every file is written atomically (temp file + rename). Loading prefers
  * `model.safetensors` when both exist, as `transformers` does.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
-import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { encodeSafetensors, headerLengthOf, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
 import type { HostTensor } from '../training/parameter-trainer';
 
 /** Single-file weights name. */
@@ -31,15 +31,78 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Read one safetensors file as float32 host tensors (CheckpointError on any problem). */
-export async function readSafetensorsFile(file: string): Promise<Map<string, HostTensor>> {
-  let bytes: Uint8Array;
+/** An open safetensors file: its validated header, and tensors read one at a time by offset. */
+export interface SafetensorsReader {
+  readonly file: string;
+  /** Tensors in file order (validated: dtype, shape, offsets in range, no overlap). */
+  readonly entries: readonly HeaderEntry[];
+  readonly metadata: Record<string, string>;
+  /** Read one tensor's bytes (one `FileHandle.read` into a buffer of that tensor's size) as float32. */
+  read(name: string): Promise<HostTensor>;
+  close(): Promise<void>;
+}
+
+async function readExactly(handle: import('node:fs/promises').FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    // One read returns at most ~2 GiB; loop until the tensor is complete.
+    const chunk = Math.min(target.length - done, 1 << 30);
+    const { bytesRead } = await handle.read(target, done, chunk, position + done);
+    if (bytesRead === 0) throw new CheckpointError(file, `unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * Open a safetensors file for streamed reading: only the header is read now; tensors are read by
+ * offset on demand, so files over 2 GiB (which `readFile` refuses) load, and peak memory is one
+ * tensor's bytes beyond what the caller keeps.
+ */
+export async function openSafetensorsFile(file: string): Promise<SafetensorsReader> {
+  let handle: import('node:fs/promises').FileHandle;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, 'r');
   } catch (error) {
     throw new CheckpointError(file, `cannot read: ${(error as Error).message}`, { cause: error });
   }
-  return decodeSafetensors(bytes, file).tensors;
+  try {
+    const size = (await handle.stat()).size;
+    const prefix = new Uint8Array(8);
+    if (size >= 8) await readExactly(handle, prefix, 0, file);
+    const length = headerLengthOf(prefix, size, file);
+    const json = new Uint8Array(length);
+    await readExactly(handle, json, 8, file);
+    const { entries, dataStart, metadata } = parseHeaderJson(json, size, file);
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    return {
+      file,
+      entries: [...entries].sort((a, b) => a.begin - b.begin),
+      metadata,
+      async read(name: string): Promise<HostTensor> {
+        const entry = byName.get(name);
+        if (!entry) throw new CheckpointError(file, `no tensor '${name}' in this file`);
+        const raw = new Uint8Array(entry.end - entry.begin);
+        await readExactly(handle, raw, dataStart + entry.begin, file);
+        return { shape: [...entry.shape], data: toFloat32(raw, entry.dtype) };
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Read one safetensors file as float32 host tensors, tensor by tensor (CheckpointError on any problem). */
+export async function readSafetensorsFile(file: string): Promise<Map<string, HostTensor>> {
+  const reader = await openSafetensorsFile(file);
+  try {
+    const tensors = new Map<string, HostTensor>();
+    for (const entry of reader.entries) tensors.set(entry.name, await reader.read(entry.name));
+    return tensors;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Read the weights of a checkpoint directory (single file or sharded). */
