@@ -50,8 +50,8 @@ export interface TransformerPolicy extends TrainablePolicy {
   hiddenStates(batch: TokenBatch): Promise<Float32Array[][]>;
   /** Logits of every position of left-padded rows: `[row][t]` → Float32Array(V) for the row's real tokens. */
   logits(rows: readonly (readonly number[])[]): Promise<Float32Array[][]>;
-  /** Write the checkpoint (as `save`) with weights sharded above `maxShardBytes`. */
-  save(dir: string, options?: { maxShardBytes?: number }): Promise<void>;
+  /** Write the checkpoint (as `save`) with weights sharded above `maxShardBytes`, in `dtype` (default F32; BF16 truncates, so BF16-loaded weights save byte-identical). */
+  save(dir: string, options?: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' }): Promise<void>;
 }
 
 class Policy extends TrainableDecoder implements TransformerPolicy {

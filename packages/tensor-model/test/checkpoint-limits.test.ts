@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -83,5 +83,35 @@ describe('checkpoint limits', () => {
     policy.dispose();
     await writeFile(join(where, 'config.json'), JSON.stringify({ ...qwen2, rope_scaling: { rope_type: 'dynamic', factor: 2 } }));
     await expect(loadTransformerPolicy(where)).rejects.toThrow(/rope_scaling is not supported/);
+  });
+
+  it('a BF16 checkpoint (real Qwen2 key layout, sharded under the writer limit) loads and saves back byte-identical', async () => {
+    const source = createTransformerPolicy(qwen2, { seed: 4 });
+    const where = join(dir, 'bf16-src');
+    await source.save(where);
+    source.dispose();
+    const tensors = await readCheckpointTensors(where);
+    let seed = 7;
+    for (const tensor of tensors.values()) for (let k = 0; k < tensor.data.length; k++) tensor.data[k] = ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2;
+    await writeCheckpointTensors(where, tensors, { dtype: 'BF16', maxShardBytes: 600 });
+    const shards = (await readdir(where)).filter((f) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(f));
+    expect(shards.length).toBeGreaterThan(1);
+    const index = JSON.parse(await readFile(join(where, 'model.safetensors.index.json'), 'utf8')) as { metadata: { total_size: number } };
+    const elements = [...tensors.values()].reduce((n, t) => n + t.data.length, 0);
+    expect(index.metadata.total_size).toBe(elements * 2);
+    for (const shard of shards) {
+      const header = JSON.parse(new TextDecoder().decode((await readFile(join(where, shard))).subarray(8, 8 + Number(new DataView((await readFile(join(where, shard))).buffer).getBigUint64(0, true))))) as Record<string, { dtype?: string; data_offsets?: number[] }>;
+      const dataBytes = Math.max(...Object.values(header).map((e) => e.data_offsets?.[1] ?? 0));
+      const single = Object.keys(header).filter((k) => k !== '__metadata__').length === 1;
+      expect(single || dataBytes <= 600).toBe(true);
+      expect(Object.values(header).every((e) => e.dtype === undefined || e.dtype === 'BF16')).toBe(true);
+      expect((await stat(join(where, shard))).size).toBeGreaterThan(dataBytes);
+    }
+    const loaded = await loadTransformerPolicy(where);
+    const back = join(dir, 'bf16-back');
+    await loaded.save(back, { dtype: 'BF16', maxShardBytes: 600 });
+    loaded.dispose();
+    for (const shard of shards) expect(Buffer.compare(await readFile(join(back, shard)), await readFile(join(where, shard)))).toBe(0);
+    expect(JSON.parse(await readFile(join(back, 'config.json'), 'utf8'))).toMatchObject({ torch_dtype: 'bfloat16', architectures: ['Qwen2ForCausalLM'] });
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
-import { encodeSafetensors, headerLengthOf, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
+import { encodeSafetensors, headerLengthOf, type WriteDtype, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
 import type { HostTensor } from '../training/parameter-trainer';
 
 /** Single-file weights name. */
@@ -143,18 +143,22 @@ export interface WriteWeightsOptions {
   readonly maxShardBytes?: number;
   /** `__metadata__` of each file (HF writes `{format: 'pt'}`). */
   readonly metadata?: Record<string, string>;
+  /** Dtype of the written tensors (default F32); the shard limit counts bytes in this dtype. */
+  readonly dtype?: WriteDtype;
 }
 
-/** Write weights (F32) into `dir`, sharded when larger than `maxShardBytes`; removes stale weight files of the other layout. */
+/** Write weights (F32 or BF16) into `dir`, sharded when larger than `maxShardBytes`; removes stale weight files of the other layout. */
 export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<string, HostTensor>, options: WriteWeightsOptions = {}): Promise<void> {
   const maxShardBytes = options.maxShardBytes ?? 2 * 1024 ** 3;
   const metadata = options.metadata ?? { format: 'pt' };
+  const dtype = options.dtype ?? 'F32';
+  const elementBytes = dtype === 'F32' ? 4 : 2;
   const shards: Map<string, HostTensor>[] = [];
   let current = new Map<string, HostTensor>();
   let currentBytes = 0;
   for (const name of [...tensors.keys()].sort()) {
     const tensor = tensors.get(name) as HostTensor;
-    const bytes = tensor.data.byteLength;
+    const bytes = tensor.data.length * elementBytes;
     if (current.size > 0 && currentBytes + bytes > maxShardBytes) {
       shards.push(current);
       current = new Map();
@@ -165,7 +169,7 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
   }
   shards.push(current);
   if (shards.length === 1) {
-    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata));
+    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata, dtype));
     await rm(join(dir, WEIGHTS_INDEX_FILE), { force: true });
     await removeStaleShards(dir, new Set());
     return;
@@ -178,9 +182,9 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
     const shard = shards[i] as Map<string, HostTensor>;
     for (const [name, tensor] of shard) {
       weightMap[name] = file;
-      totalSize += tensor.data.byteLength;
+      totalSize += tensor.data.length * elementBytes;
     }
-    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata));
+    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata, dtype));
   }
   await writeJsonAtomic(join(dir, WEIGHTS_INDEX_FILE), { metadata: { total_size: totalSize }, weight_map: weightMap });
   await rm(join(dir, WEIGHTS_FILE), { force: true });

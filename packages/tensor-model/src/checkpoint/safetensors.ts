@@ -152,16 +152,24 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
   return { tensors, metadata };
 }
 
-/** Encode float32 host tensors as a safetensors file (F32, header padded to 8 bytes, sorted names). */
-export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): Uint8Array {
+/** Dtypes the writer can produce. */
+export type WriteDtype = 'F32' | 'BF16';
+
+/**
+ * Encode float32 host tensors as a safetensors file (header padded to 8 bytes, sorted names).
+ * `BF16` keeps the high 16 bits of each float32 (truncation), so weights read from a BF16 file are
+ * written back byte-identical.
+ */
+export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}, dtype: WriteDtype = 'F32'): Uint8Array {
+  const size = DTYPE_BYTES[dtype];
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   const names = [...tensors.keys()].sort();
   let offset = 0;
   for (const name of names) {
     const tensor = tensors.get(name) as HostTensor;
-    const bytes = tensor.data.length * 4;
-    header[name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
+    const bytes = tensor.data.length * size;
+    header[name] = { dtype, shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -174,8 +182,14 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
   let position = 8 + headerBytes.length;
   for (const name of names) {
     const tensor = tensors.get(name) as HostTensor;
-    out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
-    position += tensor.data.byteLength;
+    if (dtype === 'F32') {
+      out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
+    } else {
+      const bits = new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.length);
+      const halves = new Uint16Array(out.buffer, position, tensor.data.length); // position is even: header padded to 8, 2-byte elements
+      for (let k = 0; k < bits.length; k++) halves[k] = (bits[k] as number) >>> 16;
+    }
+    position += tensor.data.length * size;
   }
   return out;
 }
