@@ -27,4 +27,16 @@ describe('TransformerConfigSchema', () => {
     expect(() => parseTransformerConfig({ ...base, model_type: 'qwen2', use_sliding_window: true })).toThrow(/sliding-window/);
     expect(parseTransformerConfig({ ...base, hidden_act: 'silu', mlp_bias: false, use_sliding_window: false, rope_scaling: null }).hidden_act).toBe('silu');
   });
+
+  it('accepts rope_scaling {rope_type: default} / {type: default} as plain RoPE and refuses other scalings', () => {
+    expect(parseTransformerConfig({ ...base, rope_scaling: { rope_type: 'default' } }).rope_scaling).toEqual({ rope_type: 'default' });
+    expect(parseTransformerConfig({ ...base, rope_scaling: { type: 'default' } }).rope_scaling).toEqual({ type: 'default' });
+    expect(() => parseTransformerConfig({ ...base, rope_scaling: { rope_type: 'linear', factor: 2 } })).toThrow(/model.rope_scaling: rope_scaling is not supported/);
+    expect(() => parseTransformerConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4 } })).toThrow(/not supported/);
+  });
+
+  it('checks architectures against model_type, naming the field', () => {
+    expect(parseTransformerConfig({ ...base, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'] }).architectures).toEqual(['Qwen2ForCausalLM']);
+    expect(() => parseTransformerConfig({ ...base, model_type: 'llama', architectures: ['Qwen2ForCausalLM'] }, 'ckpt/config.json')).toThrow(/ckpt\/config.json.*architectures.*does not match model_type 'llama'/);
+  });
 });

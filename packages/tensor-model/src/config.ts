@@ -14,6 +14,8 @@ const positiveInt = z.number().int().positive();
  *   defaults to true for `qwen2`; for `llama` it defaults to false and, when true, o_proj has a bias too (as in HF).
  * - `num_key_value_heads` defaults to `num_attention_heads` (no grouping); `head_dim` to
  *   `hidden_size / num_attention_heads`.
+ * - `rope_scaling`: absent, null or `{rope_type: 'default'}` / `{type: 'default'}` (plain RoPE); any other scaling is refused.
+ * - `architectures`: when given, must name the `model_type`'s family (`Qwen2…` / `Llama…`).
  * - `rope_theta` 10000, `rms_norm_eps` 1e-6, `tie_word_embeddings` false, `initializer_range` 0.02 (HF defaults).
  */
 export const TransformerConfigSchema = z
@@ -32,7 +34,16 @@ export const TransformerConfigSchema = z
     tie_word_embeddings: z.boolean().default(false),
     attention_bias: z.boolean().optional(),
     initializer_range: z.number().positive().default(0.02),
-    rope_scaling: z.null({ error: 'rope_scaling is not supported (plain RoPE only); remove it or use a model without RoPE scaling' }).optional(),
+    rope_scaling: z
+      .union([
+        z.null(),
+        z.looseObject({ rope_type: z.literal('default'), type: z.literal('default').optional() }),
+        z.looseObject({ type: z.literal('default'), rope_type: z.literal('default').optional() }),
+      ], { error: "rope_scaling is not supported (plain RoPE only: null or {rope_type: 'default'}); remove it or use a model without RoPE scaling" })
+      .optional(),
+    architectures: z
+      .array(z.string())
+      .optional(),
     hidden_act: z.literal('silu', { error: "hidden_act must be 'silu' (SwiGLU); other activations are not supported" }).optional(),
     mlp_bias: z.literal(false, { error: 'mlp_bias is not supported (Llama/Qwen2 MLPs have no bias)' }).optional(),
     use_sliding_window: z.literal(false, { error: 'sliding-window attention is not supported; set use_sliding_window: false' }).optional(),
@@ -42,6 +53,15 @@ export const TransformerConfigSchema = z
   })
   .loose()
   .superRefine((config, context) => {
+    const expected = config.model_type === 'qwen2' ? 'Qwen2' : 'Llama';
+    const other = config.architectures?.find((name) => !name.startsWith(expected));
+    if (other !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['architectures'],
+        message: `architectures ${JSON.stringify(config.architectures)} does not match model_type '${config.model_type}' (expected ${expected}ForCausalLM or ${expected}ForTokenClassification)`,
+      });
+    }
     const heads = config.num_attention_heads;
     const kvHeads = config.num_key_value_heads ?? heads;
     if (heads % kvHeads !== 0) {

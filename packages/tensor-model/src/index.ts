@@ -15,5 +15,15 @@ export { createCharTokenizer, CHARACTER_TOKENIZER_TYPE, type CharTokenizer, type
 export { createHuggingFaceTokenizer, type HuggingFaceTokenizerOptions } from './tokenizer/hf-tokenizer';
 export { loadTokenizer } from './tokenizer/load-tokenizer';
 export { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors';
-export { readCheckpointTensors, writeCheckpointTensors, readSafetensorsFile, WEIGHTS_FILE, WEIGHTS_INDEX_FILE, type WriteWeightsOptions } from './checkpoint/checkpoint-files';
+export {
+  readCheckpointTensors,
+  writeCheckpointTensors,
+  readSafetensorsFile,
+  openSafetensorsFile,
+  WEIGHTS_FILE,
+  WEIGHTS_INDEX_FILE,
+  type SafetensorsReader,
+  type WriteWeightsOptions,
+} from './checkpoint/checkpoint-files';
+export { assertWeightsFit, weightBytes, backendHeapLimit, WASM_HEAP_LIMIT_BYTES } from './checkpoint/memory-budget';
 export type { HostTensor } from './training/parameter-trainer';

@@ -10,6 +10,7 @@ import { CheckpointError, type DecodingSession, type PerTokenValues, type TokenB
 import { dimensionsOf, parseTransformerConfig, type TransformerConfig, type TransformerConfigInput } from './config';
 import { huggingFaceParts, type HuggingFacePart } from './checkpoint/hf-names';
 import { parameterSpecs } from './model/parameters';
+import { assertWeightsFit, backendHeapLimit } from './checkpoint/memory-budget';
 import { TrainableDecoder, readTrainerState } from './model/trainable-decoder';
 import type { PackedPromptResponse } from './model/inputs';
 import { lmLogits, tokenLogProbs } from './model/transformer';
@@ -49,8 +50,8 @@ export interface TransformerPolicy extends TrainablePolicy {
   hiddenStates(batch: TokenBatch): Promise<Float32Array[][]>;
   /** Logits of every position of left-padded rows: `[row][t]` → Float32Array(V) for the row's real tokens. */
   logits(rows: readonly (readonly number[])[]): Promise<Float32Array[][]>;
-  /** Write the checkpoint (as `save`) with weights sharded above `maxShardBytes`. */
-  save(dir: string, options?: { maxShardBytes?: number }): Promise<void>;
+  /** Write the checkpoint (as `save`) with weights sharded above `maxShardBytes`, in `dtype` (default F32; BF16 truncates, so BF16-loaded weights save byte-identical). */
+  save(dir: string, options?: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' }): Promise<void>;
 }
 
 class Policy extends TrainableDecoder implements TransformerPolicy {
@@ -149,11 +150,18 @@ export async function readCheckpointConfig(dir: string): Promise<TransformerConf
 /**
  * Load a policy from a Hugging Face-layout directory (`config.json` + weights). When the directory
  * also holds trainer state, training resumes exactly; `options.training` overrides saved options.
+ * A model whose weights cannot fit the backend's heap (wasm: 4 GiB; `heapLimitBytes` overrides) is
+ * refused from its config.json before any weight is read.
  */
-export async function loadTransformerPolicy(dir: string, options: { training?: Partial<TrainingOptions>; id?: string; microBatchSize?: number } = {}): Promise<TransformerPolicy> {
+export async function loadTransformerPolicy(
+  dir: string,
+  options: { training?: Partial<TrainingOptions>; id?: string; microBatchSize?: number; heapLimitBytes?: number } = {},
+): Promise<TransformerPolicy> {
   const config = await readCheckpointConfig(dir);
+  assertWeightsFit(dimensionsOf(config), tf.getBackend(), join(dir, 'config.json'), options.heapLimitBytes ?? backendHeapLimit(tf.getBackend()));
   const saved = await readTrainerState(dir);
-  const policy = new Policy(config, null, { ...options, training: { ...saved?.options, ...options.training } });
+  const { heapLimitBytes: _limit, ...policyOptions } = options;
+  const policy = new Policy(config, null, { ...policyOptions, training: { ...saved?.options, ...options.training } });
   try {
     await policy.load(dir);
     if (options.training) policy.setTrainingOptions(options.training);

@@ -20,6 +20,10 @@ export interface Tokenizer extends Component {
   encode(text: string): number[];
   /** Text of `ids`; special tokens are kept unless `skipSpecialTokens`. */
   decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
-  /** Render chat messages into a prompt string with the model's chat template, when it has one. */
-  applyChatTemplate?(messages: readonly ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+  /**
+   * Render chat messages into a prompt string with the model's chat template, when it has one.
+   * `templateVariables` (e.g. `enable_thinking`, `tools`) are passed to the template as extra keywords, as
+   * Hugging Face's `apply_chat_template(**kwargs)` does.
+   */
+  applyChatTemplate?(messages: readonly ChatMessage[], options?: { addGenerationPrompt?: boolean; templateVariables?: Readonly<Record<string, unknown>> }): string;
 }

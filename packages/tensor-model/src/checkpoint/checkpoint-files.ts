@@ -4,12 +4,12 @@
  * shard file). Every file is written atomically (temp file + rename). Loading prefers
  * `model.safetensors` when both exist, as `transformers` does.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
-import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { encodeSafetensors, headerLengthOf, type WriteDtype, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
 import type { HostTensor } from '../training/parameter-trainer';
 
 /** Single-file weights name. */
@@ -31,15 +31,78 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Read one safetensors file as float32 host tensors (CheckpointError on any problem). */
-export async function readSafetensorsFile(file: string): Promise<Map<string, HostTensor>> {
-  let bytes: Uint8Array;
+/** An open safetensors file: its validated header, and tensors read one at a time by offset. */
+export interface SafetensorsReader {
+  readonly file: string;
+  /** Tensors in file order (validated: dtype, shape, offsets in range, no overlap). */
+  readonly entries: readonly HeaderEntry[];
+  readonly metadata: Record<string, string>;
+  /** Read one tensor's bytes (one `FileHandle.read` into a buffer of that tensor's size) as float32. */
+  read(name: string): Promise<HostTensor>;
+  close(): Promise<void>;
+}
+
+async function readExactly(handle: import('node:fs/promises').FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    // One read returns at most ~2 GiB; loop until the tensor is complete.
+    const chunk = Math.min(target.length - done, 1 << 30);
+    const { bytesRead } = await handle.read(target, done, chunk, position + done);
+    if (bytesRead === 0) throw new CheckpointError(file, `unexpected end of file at byte ${position + done}`);
+    done += bytesRead;
+  }
+}
+
+/**
+ * Open a safetensors file for streamed reading: only the header is read now; tensors are read by
+ * offset on demand, so files over 2 GiB (which `readFile` refuses) load, and peak memory is one
+ * tensor's bytes beyond what the caller keeps.
+ */
+export async function openSafetensorsFile(file: string): Promise<SafetensorsReader> {
+  let handle: import('node:fs/promises').FileHandle;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, 'r');
   } catch (error) {
     throw new CheckpointError(file, `cannot read: ${(error as Error).message}`, { cause: error });
   }
-  return decodeSafetensors(bytes, file).tensors;
+  try {
+    const size = (await handle.stat()).size;
+    const prefix = new Uint8Array(8);
+    if (size >= 8) await readExactly(handle, prefix, 0, file);
+    const length = headerLengthOf(prefix, size, file);
+    const json = new Uint8Array(length);
+    await readExactly(handle, json, 8, file);
+    const { entries, dataStart, metadata } = parseHeaderJson(json, size, file);
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    return {
+      file,
+      entries: [...entries].sort((a, b) => a.begin - b.begin),
+      metadata,
+      async read(name: string): Promise<HostTensor> {
+        const entry = byName.get(name);
+        if (!entry) throw new CheckpointError(file, `no tensor '${name}' in this file`);
+        const raw = new Uint8Array(entry.end - entry.begin);
+        await readExactly(handle, raw, dataStart + entry.begin, file);
+        return { shape: [...entry.shape], data: toFloat32(raw, entry.dtype) };
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Read one safetensors file as float32 host tensors, tensor by tensor (CheckpointError on any problem). */
+export async function readSafetensorsFile(file: string): Promise<Map<string, HostTensor>> {
+  const reader = await openSafetensorsFile(file);
+  try {
+    const tensors = new Map<string, HostTensor>();
+    for (const entry of reader.entries) tensors.set(entry.name, await reader.read(entry.name));
+    return tensors;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Read the weights of a checkpoint directory (single file or sharded). */
@@ -80,18 +143,22 @@ export interface WriteWeightsOptions {
   readonly maxShardBytes?: number;
   /** `__metadata__` of each file (HF writes `{format: 'pt'}`). */
   readonly metadata?: Record<string, string>;
+  /** Dtype of the written tensors (default F32); the shard limit counts bytes in this dtype. */
+  readonly dtype?: WriteDtype;
 }
 
-/** Write weights (F32) into `dir`, sharded when larger than `maxShardBytes`; removes stale weight files of the other layout. */
+/** Write weights (F32 or BF16) into `dir`, sharded when larger than `maxShardBytes`; removes stale weight files of the other layout. */
 export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<string, HostTensor>, options: WriteWeightsOptions = {}): Promise<void> {
   const maxShardBytes = options.maxShardBytes ?? 2 * 1024 ** 3;
   const metadata = options.metadata ?? { format: 'pt' };
+  const dtype = options.dtype ?? 'F32';
+  const elementBytes = dtype === 'F32' ? 4 : 2;
   const shards: Map<string, HostTensor>[] = [];
   let current = new Map<string, HostTensor>();
   let currentBytes = 0;
   for (const name of [...tensors.keys()].sort()) {
     const tensor = tensors.get(name) as HostTensor;
-    const bytes = tensor.data.byteLength;
+    const bytes = tensor.data.length * elementBytes;
     if (current.size > 0 && currentBytes + bytes > maxShardBytes) {
       shards.push(current);
       current = new Map();
@@ -102,7 +169,7 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
   }
   shards.push(current);
   if (shards.length === 1) {
-    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata));
+    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata, dtype));
     await rm(join(dir, WEIGHTS_INDEX_FILE), { force: true });
     await removeStaleShards(dir, new Set());
     return;
@@ -115,9 +182,9 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
     const shard = shards[i] as Map<string, HostTensor>;
     for (const [name, tensor] of shard) {
       weightMap[name] = file;
-      totalSize += tensor.data.byteLength;
+      totalSize += tensor.data.length * elementBytes;
     }
-    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata));
+    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata, dtype));
   }
   await writeJsonAtomic(join(dir, WEIGHTS_INDEX_FILE), { metadata: { total_size: totalSize }, weight_map: weightMap });
   await rm(join(dir, WEIGHTS_FILE), { force: true });

@@ -93,6 +93,15 @@ export function fromHuggingFace(
   d: ModelDimensions,
   where: string,
 ): Map<string, HostTensor> {
+  const biasName = 'model.layers.0.self_attn.q_proj.bias';
+  const hasBias = tensors.has(biasName);
+  if (d.layers > 0 && hasBias !== d.qkvBias) {
+    throw new CheckpointError(
+      where,
+      `config.json (architectures / model_type / attention_bias) says the attention has ${d.qkvBias ? '' : 'no '}q/k/v biases, but the weights ${hasBias ? 'have' : 'lack'} '${biasName}' ` +
+        `(${hasBias ? 'Qwen2' : 'Llama'}-style weights); fix architectures and model_type in config.json`,
+    );
+  }
   const missing: string[] = [];
   const misShaped: string[] = [];
   const expected = new Set(parts.map((part) => part.hfName));

@@ -17,9 +17,11 @@ import type { HostTensor } from '../training/parameter-trainer';
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2 } as const;
-type SupportedDtype = keyof typeof DTYPE_BYTES;
+/** A safetensors dtype this reader supports. */
+export type SupportedDtype = keyof typeof DTYPE_BYTES;
 
-interface HeaderEntry {
+/** One tensor of a safetensors header (offsets relative to the data section). */
+export interface HeaderEntry {
   readonly name: string;
   readonly dtype: SupportedDtype;
   readonly shape: number[];
@@ -41,20 +43,31 @@ function halfToFloat(bits: number): number {
   return sign * Math.pow(2, exponent - 15) * (1 + fraction / 1024);
 }
 
-function parseHeader(bytes: Uint8Array, file: string): { entries: HeaderEntry[]; dataStart: number; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new CheckpointError(file, `file is ${bytes.length} bytes, shorter than the 8-byte safetensors header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
+/** Validate the 8-byte length prefix against the file size; returns the header's byte length. */
+export function headerLengthOf(prefix: Uint8Array, fileBytes: number, file: string): number {
+  if (fileBytes < 8 || prefix.length < 8) throw new CheckpointError(file, `file is ${fileBytes} bytes, shorter than the 8-byte safetensors header length`);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new CheckpointError(file, `safetensors header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit; the file is corrupt or hostile`);
   }
   const length = Number(headerLength);
-  if (8 + length > bytes.length) {
-    throw new CheckpointError(file, `safetensors header length ${length} runs past the end of the ${bytes.length}-byte file; the file is truncated or corrupt`);
+  if (8 + length > fileBytes) {
+    throw new CheckpointError(file, `safetensors header length ${length} runs past the end of the ${fileBytes}-byte file; the file is truncated or corrupt`);
   }
+  return length;
+}
+
+function parseHeader(bytes: Uint8Array, file: string): { entries: HeaderEntry[]; dataStart: number; metadata: Record<string, string> } {
+  const length = headerLengthOf(bytes, bytes.length, file);
+  return parseHeaderJson(bytes.subarray(8, 8 + length), bytes.length, file);
+}
+
+/** Parse and validate the JSON header (`json` = the header's bytes) of a file of `fileBytes` bytes. */
+export function parseHeaderJson(json: Uint8Array, fileBytes: number, file: string): { entries: HeaderEntry[]; dataStart: number; metadata: Record<string, string> } {
+  const length = json.length;
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + length)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (error) {
     throw new CheckpointError(file, `safetensors header is not valid UTF-8 JSON: ${(error as Error).message}`, { cause: error });
   }
@@ -62,7 +75,7 @@ function parseHeader(bytes: Uint8Array, file: string): { entries: HeaderEntry[];
     throw new CheckpointError(file, 'safetensors header must be a JSON object');
   }
   const dataStart = 8 + length;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileBytes - dataStart;
   const entries: HeaderEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -107,6 +120,25 @@ function parseHeader(bytes: Uint8Array, file: string): { entries: HeaderEntry[];
   return { entries, dataStart, metadata };
 }
 
+/** Raw little-endian tensor bytes (aligned) of `dtype` → float32 (F32 is viewed in place, not copied). */
+export function toFloat32(raw: Uint8Array, dtype: SupportedDtype): Float32Array {
+  if (dtype === 'F32') return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
+  const data = new Float32Array(halves.length);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(data.buffer);
+    for (let i = 0; i < halves.length; i++) bits[i] = (halves[i] as number) << 16;
+  } else {
+    for (let i = 0; i < halves.length; i++) data[i] = halfToFloat(halves[i] as number);
+  }
+  return data;
+}
+
+/** Bytes per element of a supported dtype. */
+export function dtypeBytes(dtype: SupportedDtype): number {
+  return DTYPE_BYTES[dtype];
+}
+
 /** Decode a safetensors file's bytes into float32 host tensors. */
 export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {
   const { entries, dataStart, metadata } = parseHeader(bytes, file);
@@ -114,34 +146,30 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
   for (const entry of entries) {
     const raw = new Uint8Array(entry.end - entry.begin); // a copy, so typed views are aligned
     raw.set(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
-    let data: Float32Array;
-    if (entry.dtype === 'F32') {
-      data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-    } else if (entry.dtype === 'BF16') {
-      const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-      const bits = new Uint32Array(halves.length);
-      for (let i = 0; i < halves.length; i++) bits[i] = (halves[i] as number) << 16;
-      data = new Float32Array(bits.buffer);
-    } else {
-      const halves = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
-      data = new Float32Array(halves.length);
-      for (let i = 0; i < halves.length; i++) data[i] = halfToFloat(halves[i] as number);
-    }
+    const data = toFloat32(raw, entry.dtype);
     tensors.set(entry.name, { shape: entry.shape, data });
   }
   return { tensors, metadata };
 }
 
-/** Encode float32 host tensors as a safetensors file (F32, header padded to 8 bytes, sorted names). */
-export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}): Uint8Array {
+/** Dtypes the writer can produce. */
+export type WriteDtype = 'F32' | 'BF16';
+
+/**
+ * Encode float32 host tensors as a safetensors file (header padded to 8 bytes, sorted names).
+ * `BF16` keeps the high 16 bits of each float32 (truncation), so weights read from a BF16 file are
+ * written back byte-identical.
+ */
+export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, metadata: Record<string, string> = {}, dtype: WriteDtype = 'F32'): Uint8Array {
+  const size = DTYPE_BYTES[dtype];
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   const names = [...tensors.keys()].sort();
   let offset = 0;
   for (const name of names) {
     const tensor = tensors.get(name) as HostTensor;
-    const bytes = tensor.data.length * 4;
-    header[name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
+    const bytes = tensor.data.length * size;
+    header[name] = { dtype, shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -154,8 +182,14 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, HostTensor>, meta
   let position = 8 + headerBytes.length;
   for (const name of names) {
     const tensor = tensors.get(name) as HostTensor;
-    out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
-    position += tensor.data.byteLength;
+    if (dtype === 'F32') {
+      out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
+    } else {
+      const bits = new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.length);
+      const halves = new Uint16Array(out.buffer, position, tensor.data.length); // position is even: header padded to 8, 2-byte elements
+      for (let k = 0; k < bits.length; k++) halves[k] = (bits[k] as number) >>> 16;
+    }
+    position += tensor.data.length * size;
   }
   return out;
 }

@@ -339,15 +339,18 @@ export abstract class TrainableDecoder {
   }
 
   /** Write config.json, model.safetensors (HF names, F32), optimizer.safetensors and trainer_state.json, each atomically. */
-  async save(dir: string, options: { maxShardBytes?: number } = {}): Promise<void> {
+  async save(dir: string, options: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' } = {}): Promise<void> {
     this.assertAlive();
     await mkdir(dir, { recursive: true });
     const weights = toHuggingFace(this.huggingFaceParts(), this.hostParameters());
-    await writeCheckpointTensors(dir, weights, options.maxShardBytes === undefined ? {} : { maxShardBytes: options.maxShardBytes });
+    await writeCheckpointTensors(dir, weights, {
+      ...(options.maxShardBytes === undefined ? {} : { maxShardBytes: options.maxShardBytes }),
+      ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+    });
     const state = this.trainer.exportState();
     await writeFileAtomic(join(dir, OPTIMIZER_FILE), encodeSafetensors(state.tensors, { format: 'oreal-ts/optimizer' }));
     await writeJsonAtomic(join(dir, TRAINER_STATE_FILE), { format: 'oreal-ts/trainer-state', version: 1, ...state.json });
-    await writeJsonAtomic(join(dir, 'config.json'), this.configJson());
+    await writeJsonAtomic(join(dir, 'config.json'), { ...this.configJson(), ...(options.dtype === 'BF16' ? { torch_dtype: 'bfloat16' } : {}) });
   }
 
   /**

@@ -47,6 +47,7 @@ export function createHuggingFaceTokenizer(
   };
   const eosTokenId = idOf('eos_token');
   const bosTokenId = idOf('bos_token');
+  const bosText = tokenContent(tokenizerConfig['bos_token']);
   const padTokenId = idOf('pad_token');
   const templateText = chatTemplateOf(tokenizerConfig);
   const template = templateText === undefined ? undefined : new Template(templateText);
@@ -62,7 +63,10 @@ export function createHuggingFaceTokenizer(
     ...(bosTokenId === undefined ? {} : { bosTokenId }),
     ...(padTokenId === undefined ? {} : { padTokenId }),
     encode(text: string): number[] {
-      const encoded = tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+      // A chat template that already emits the BOS text (Llama 3) plus a post-processor that adds BOS
+      // would give two BOS tokens; like `transformers`' chat path, add no second one.
+      const templatedBos = bosText !== undefined && bosText !== '' && text.startsWith(bosText);
+      const encoded = tokenizer.encode(text, { add_special_tokens: addSpecialTokens && !templatedBos });
       // @huggingface/tokenizers 0.2 leaves unknown words of a WordLevel model as `undefined`;
       // map them to the model's unk_token as the Rust library does.
       return encoded.ids.map((id, i) => {
@@ -72,13 +76,18 @@ export function createHuggingFaceTokenizer(
       });
     },
     decode(ids: readonly number[], decodeOptions?: { skipSpecialTokens?: boolean }): string {
+      if (ids.length === 0) return ''; // @huggingface/tokenizers throws on an empty list
       return tokenizer.decode([...ids], { skip_special_tokens: decodeOptions?.skipSpecialTokens ?? false });
     },
   };
   if (template) {
-    result.applyChatTemplate = (messages: readonly ChatMessage[], chatOptions?: { addGenerationPrompt?: boolean }): string => {
+    result.applyChatTemplate = (
+      messages: readonly ChatMessage[],
+      chatOptions?: { addGenerationPrompt?: boolean; templateVariables?: Readonly<Record<string, unknown>> },
+    ): string => {
       try {
         return template.render({
+          ...chatOptions?.templateVariables,
           messages: messages.map((m) => ({ role: m.role, content: m.content })),
           add_generation_prompt: chatOptions?.addGenerationPrompt ?? false,
           bos_token: tokenContent(tokenizerConfig['bos_token']) ?? '',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CheckpointError, InvalidArgumentError } from '@oreal-ts/core';
 import { createCharTokenizer } from './char-tokenizer';
 import { loadTokenizer } from './load-tokenizer';
+import { createHuggingFaceTokenizer } from './hf-tokenizer';
 
 let dir: string;
 beforeAll(async () => {
@@ -90,5 +91,58 @@ describe('loadTokenizer with a Hugging Face tokenizer.json', () => {
 
   it('refuses a directory without a readable tokenizer.json', async () => {
     await expect(loadTokenizer(join(dir, 'nothing'))).rejects.toSatisfy((e) => CheckpointError.is(e));
+  });
+});
+
+describe('createHuggingFaceTokenizer: BOS, empty decode and template variables', () => {
+  // A Llama-3-style tokenizer: the post-processor adds <|begin_of_text|> on encode and the chat template emits it too.
+  const vocab: Record<string, number> = { '<unk>': 0, '<|begin_of_text|>': 1, '<|eot_id|>': 2, hello: 3, user: 4, think: 5, tools: 6, ':': 7 };
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const tokenizerJson = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special(0, '<unk>'), special(1, '<|begin_of_text|>'), special(2, '<|eot_id|>')],
+    normalizer: null,
+    pre_tokenizer: { type: 'Whitespace' },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [1], tokens: ['<|begin_of_text|>'] } },
+    },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordLevel', vocab, unk_token: '<unk>' },
+  };
+  const tokenizerConfig = {
+    bos_token: '<|begin_of_text|>',
+    eos_token: '<|eot_id|>',
+    chat_template:
+      "{{ bos_token }}{% if tools %}tools : {{ tools | length }} {% endif %}{% if enable_thinking %}think {% endif %}{% for m in messages %}{{ m['role'] + ' : ' + m['content'] + '<|eot_id|>' }}{% endfor %}",
+  };
+  const tokenizer = createHuggingFaceTokenizer(tokenizerJson, tokenizerConfig);
+
+  it('adds BOS to plain text once, and not again when the chat template already emitted it', () => {
+    expect(tokenizer.encode('hello')).toEqual([1, 3]);
+    const prompt = tokenizer.applyChatTemplate?.([{ role: 'user', content: 'hello' }]) as string;
+    expect(prompt.startsWith('<|begin_of_text|>')).toBe(true);
+    const ids = tokenizer.encode(prompt);
+    expect(ids.filter((id) => id === 1)).toHaveLength(1);
+    expect(ids).toEqual([1, 4, 7, 3, 2]);
+  });
+
+  it('decodes an empty list to the empty string', () => {
+    expect(tokenizer.decode([])).toBe('');
+    expect(tokenizer.decode([], { skipSpecialTokens: true })).toBe('');
+  });
+
+  it('passes extra template variables (enable_thinking, tools, any keyword) to the template', () => {
+    const messages = [{ role: 'user' as const, content: 'hello' }];
+    const plain = tokenizer.applyChatTemplate?.(messages);
+    const thinking = tokenizer.applyChatTemplate?.(messages, { templateVariables: { enable_thinking: true } });
+    const withTools = tokenizer.applyChatTemplate?.(messages, { templateVariables: { tools: [{ name: 'a' }, { name: 'b' }], enable_thinking: false } });
+    expect(plain).toBe('<|begin_of_text|>user : hello<|eot_id|>');
+    expect(thinking).toBe('<|begin_of_text|>think user : hello<|eot_id|>');
+    expect(withTools).toBe('<|begin_of_text|>tools : 2 user : hello<|eot_id|>');
   });
 });
