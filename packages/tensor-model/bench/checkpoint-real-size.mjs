@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTransformerPolicy, initBackend, loadTransformerPolicy, WEIGHTS_FILE } from '@oreal-ts/tensor-model';

@@ -4,7 +4,7 @@
  * shard file). Every file is written atomically (temp file + rename). Loading prefers
  * `model.safetensors` when both exist, as `transformers` does.
  */
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
@@ -42,7 +42,7 @@ export interface SafetensorsReader {
   close(): Promise<void>;
 }
 
-async function readExactly(handle: import('node:fs/promises').FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
+async function readExactly(handle: FileHandle, target: Uint8Array, position: number, file: string): Promise<void> {
   let done = 0;
   while (done < target.length) {
     // One read returns at most ~2 GiB; loop until the tensor is complete.
@@ -59,7 +59,7 @@ async function readExactly(handle: import('node:fs/promises').FileHandle, target
  * tensor's bytes beyond what the caller keeps.
  */
 export async function openSafetensorsFile(file: string): Promise<SafetensorsReader> {
-  let handle: import('node:fs/promises').FileHandle;
+  let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (error) {

@@ -24,9 +24,8 @@ function bf16(value: number): number {
 describe('streamed safetensors reading', () => {
   it('reads a sparse 2.5 GiB file tensor by tensor, values right at offsets past 2 GiB', async () => {
     const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-    let offset = 0;
     header['head'] = { dtype: 'F32', shape: [4], data_offsets: [0, 16] };
-    offset = 16;
+    let offset = 16;
     for (let i = 0; i < COUNT; i++) {
       header[`big.${i}`] = { dtype: 'BF16', shape: [BIG], data_offsets: [offset, offset + BIG * 2] };
       offset += BIG * 2;
