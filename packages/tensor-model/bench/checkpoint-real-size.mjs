@@ -38,15 +38,17 @@ async function load() {
   const loadMs = performance.now() - start;
   const peakRssAfterLoad = process.resourceUsage().maxRSS * 1024;
   const loaded = { backend: backend.backend, rssBefore, loadMs, peakRssAfterLoad };
-  process.stderr.write(`loaded: ${JSON.stringify(loaded)}\n`);
+  // On stdout at once: if decoding later aborts the process (wasm heap exhausted), the parent
+  // still records the load figures.
+  process.stdout.write(JSON.stringify(loaded) + '\n');
   let sampled;
   try {
     sampled = await sampleAndSave(policy);
   } catch (error) {
     sampled = { error: String(error?.message ?? error).slice(0, 300) };
   }
-  policy.dispose();
   process.stdout.write(JSON.stringify({ ...loaded, peakRssTotal: process.resourceUsage().maxRSS * 1024, ...sampled }) + '\n');
+  if (!sampled.error) policy.dispose();
 }
 
 async function sampleAndSave(policy) {
@@ -91,7 +93,22 @@ async function sameBytes(a, b) {
 async function main() {
   const root = await mkdtemp(join(tmpdir(), 'tensor-model-0.5b-'));
   const self = fileURLToPath(import.meta.url);
-  const run = (...args) => JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=16384', self, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop());
+  const run = (...args) => {
+    let stdout;
+    let failure = null;
+    try {
+      stdout = execFileSync(process.execPath, ['--max-old-space-size=16384', self, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    } catch (error) {
+      // A child that died (e.g. wasm "memory access out of bounds" after XNNPACK ran out of heap)
+      // still printed its load figures; keep them and say how it ended.
+      stdout = String(error.stdout ?? '');
+      failure = `child exited with status ${error.status ?? error.signal}`;
+    }
+    const lines = stdout.trim().split('\n').filter((line) => line.startsWith('{'));
+    if (lines.length === 0) throw new Error(`checkpoint bench '${args[0]}' printed no result (${failure ?? 'no output'})`);
+    const last = JSON.parse(lines[lines.length - 1]);
+    return failure && !last.error ? { ...last, error: `${failure} while decoding or saving (see its stderr above)` } : last;
+  };
   try {
     const source = join(root, 'source');
     const back = join(root, 'back');

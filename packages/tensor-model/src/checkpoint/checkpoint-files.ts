@@ -105,36 +105,94 @@ export async function readSafetensorsFile(file: string): Promise<Map<string, Hos
   }
 }
 
-/** Read the weights of a checkpoint directory (single file or sharded). */
-export async function readCheckpointTensors(dir: string): Promise<Map<string, HostTensor>> {
+/**
+ * The weights of a checkpoint directory (single file or sharded), opened for streamed reading:
+ * every header is read and checked now (shard index, tensor → shard mapping), tensor data only on
+ * `read(name)`, so a caller that converts and drops each tensor holds one tensor at a time.
+ */
+export interface CheckpointTensorReader {
+  /** Directory read. */
+  readonly dir: string;
+  /** HF tensor name → shape, over all shards. */
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+  /** Read one tensor (float32). */
+  read(name: string): Promise<HostTensor>;
+  /** Close every file. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Open the weights of a checkpoint directory for streamed reading (CheckpointError on any problem). */
+export async function openCheckpointTensors(dir: string): Promise<CheckpointTensorReader> {
   const single = join(dir, WEIGHTS_FILE);
-  if (await exists(single)) return readSafetensorsFile(single);
-  const indexFile = join(dir, WEIGHTS_INDEX_FILE);
-  if (!(await exists(indexFile))) {
-    throw new CheckpointError(dir, `neither ${WEIGHTS_FILE} nor ${WEIGHTS_INDEX_FILE} found; is this a Hugging Face model directory?`);
-  }
-  let index: z.output<typeof IndexSchema>;
+  const readers: SafetensorsReader[] = [];
+  const byTensor = new Map<string, SafetensorsReader>();
+  const shapes = new Map<string, readonly number[]>();
+  const closeAll = async () => {
+    const open = readers.splice(0);
+    await Promise.all(open.map((reader) => reader.close()));
+  };
   try {
-    const parsed = IndexSchema.safeParse(JSON.parse(await readFile(indexFile, 'utf8')));
-    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-    index = parsed.data;
-  } catch (error) {
-    throw new CheckpointError(indexFile, `invalid shard index: ${(error as Error).message}`, { cause: error });
-  }
-  const tensors = new Map<string, HostTensor>();
-  const shards = [...new Set(Object.values(index.weight_map))].sort();
-  for (const shard of shards) {
-    const shardTensors = await readSafetensorsFile(join(dir, shard));
-    for (const [name, tensor] of shardTensors) {
-      if (index.weight_map[name] !== shard) {
-        throw new CheckpointError(join(dir, shard), `tensor '${name}' is not mapped to this shard by ${WEIGHTS_INDEX_FILE}`);
+    if (await exists(single)) {
+      const reader = await openSafetensorsFile(single);
+      readers.push(reader);
+      for (const entry of reader.entries) {
+        byTensor.set(entry.name, reader);
+        shapes.set(entry.name, entry.shape);
       }
-      tensors.set(name, tensor);
+    } else {
+      const indexFile = join(dir, WEIGHTS_INDEX_FILE);
+      if (!(await exists(indexFile))) {
+        throw new CheckpointError(dir, `neither ${WEIGHTS_FILE} nor ${WEIGHTS_INDEX_FILE} found; is this a Hugging Face model directory?`);
+      }
+      let index: z.output<typeof IndexSchema>;
+      try {
+        const parsed = IndexSchema.safeParse(JSON.parse(await readFile(indexFile, 'utf8')));
+        if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+        index = parsed.data;
+      } catch (error) {
+        throw new CheckpointError(indexFile, `invalid shard index: ${(error as Error).message}`, { cause: error });
+      }
+      const shards = [...new Set(Object.values(index.weight_map))].sort();
+      for (const shard of shards) {
+        const reader = await openSafetensorsFile(join(dir, shard));
+        readers.push(reader);
+        for (const entry of reader.entries) {
+          if (index.weight_map[entry.name] !== shard) {
+            throw new CheckpointError(join(dir, shard), `tensor '${entry.name}' is not mapped to this shard by ${WEIGHTS_INDEX_FILE}`);
+          }
+          byTensor.set(entry.name, reader);
+          shapes.set(entry.name, entry.shape);
+        }
+      }
+      const missing = Object.keys(index.weight_map).filter((name) => !byTensor.has(name));
+      if (missing.length > 0) throw new CheckpointError(indexFile, `tensors listed in the index but absent from their shards: ${missing.join(', ')}`);
     }
+  } catch (error) {
+    await closeAll();
+    throw error;
   }
-  const missing = Object.keys(index.weight_map).filter((name) => !tensors.has(name));
-  if (missing.length > 0) throw new CheckpointError(indexFile, `tensors listed in the index but absent from their shards: ${missing.join(', ')}`);
-  return tensors;
+  return {
+    dir,
+    shapes,
+    read(name: string): Promise<HostTensor> {
+      const reader = byTensor.get(name);
+      if (!reader) return Promise.reject(new CheckpointError(dir, `no tensor '${name}' in this checkpoint`));
+      return reader.read(name);
+    },
+    close: closeAll,
+  };
+}
+
+/** Read all the weights of a checkpoint directory (single file or sharded) into host memory. */
+export async function readCheckpointTensors(dir: string): Promise<Map<string, HostTensor>> {
+  const reader = await openCheckpointTensors(dir);
+  try {
+    const tensors = new Map<string, HostTensor>();
+    for (const name of reader.shapes.keys()) tensors.set(name, await reader.read(name));
+    return tensors;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Options of `writeCheckpointTensors`. */

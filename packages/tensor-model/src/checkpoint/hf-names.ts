@@ -83,18 +83,17 @@ function ignorable(name: string, d: ModelDimensions): boolean {
 }
 
 /**
- * HF tensors → internal parameters. Every missing, unexpected or mis-shaped tensor is collected
- * and reported in ONE `CheckpointError`.
+ * Check HF tensor names and shapes against the parts of a backbone, before any data is read.
+ * Every missing, unexpected or mis-shaped tensor is collected and reported in ONE `CheckpointError`.
  */
-export function fromHuggingFace(
+export function checkHuggingFaceShapes(
   parts: readonly HuggingFacePart[],
-  internalShapes: ReadonlyMap<string, readonly number[]>,
-  tensors: ReadonlyMap<string, HostTensor>,
+  shapes: ReadonlyMap<string, readonly number[]>,
   d: ModelDimensions,
   where: string,
-): Map<string, HostTensor> {
+): void {
   const biasName = 'model.layers.0.self_attn.q_proj.bias';
-  const hasBias = tensors.has(biasName);
+  const hasBias = shapes.has(biasName);
   if (d.layers > 0 && hasBias !== d.qkvBias) {
     throw new CheckpointError(
       where,
@@ -105,12 +104,12 @@ export function fromHuggingFace(
   const missing: string[] = [];
   const misShaped: string[] = [];
   const expected = new Set(parts.map((part) => part.hfName));
-  const unexpected = [...tensors.keys()].filter((name) => !expected.has(name) && !ignorable(name, d));
+  const unexpected = [...shapes.keys()].filter((name) => !expected.has(name) && !ignorable(name, d));
   for (const part of parts) {
-    const tensor = tensors.get(part.hfName);
-    if (!tensor) missing.push(part.hfName);
-    else if (tensor.shape.length !== part.shape.length || tensor.shape.some((n, i) => n !== part.shape[i])) {
-      misShaped.push(`${part.hfName} has shape [${tensor.shape.join(', ')}], expected [${part.shape.join(', ')}]`);
+    const shape = shapes.get(part.hfName);
+    if (!shape) missing.push(part.hfName);
+    else if (shape.length !== part.shape.length || shape.some((n, i) => n !== part.shape[i])) {
+      misShaped.push(`${part.hfName} has shape [${shape.join(', ')}], expected [${part.shape.join(', ')}]`);
     }
   }
   if (missing.length + misShaped.length + unexpected.length > 0) {
@@ -121,19 +120,67 @@ export function fromHuggingFace(
     ].filter(Boolean);
     throw new CheckpointError(where, `weights do not match config.json (${problems.join(' | ')}); check that config.json belongs to these weights`);
   }
+}
+
+/** Copy one HF tensor into its place in an internal parameter (transposing matrices). */
+export function placeHuggingFacePart(part: HuggingFacePart, source: HostTensor, target: HostTensor): void {
+  if (part.kind === 'same') target.data.set(source.data);
+  else if (part.kind === 'vector') target.data.set(source.data, part.offset);
+  else {
+    const [rows, columns] = part.shape as [number, number];
+    const width = target.shape[1] as number;
+    for (let o = 0; o < rows; o++) for (let i = 0; i < columns; i++) target.data[i * width + part.offset + o] = source.data[o * columns + i] as number;
+  }
+}
+
+/**
+ * Stream HF tensors into internal parameters one parameter at a time: `read` is called for the
+ * parts of one parameter, the parameter is handed to `consume`, and nothing else is kept — peak
+ * host memory is one parameter plus the tensors it is made of. Shapes must have been checked
+ * with `checkHuggingFaceShapes`. A parameter made of one same-layout tensor is passed on as read.
+ */
+export async function streamFromHuggingFace(
+  parts: readonly HuggingFacePart[],
+  internalShapes: ReadonlyMap<string, readonly number[]>,
+  read: (hfName: string) => Promise<HostTensor>,
+  consume: (internalName: string, value: HostTensor) => void,
+): Promise<void> {
+  const byInternal = new Map<string, HuggingFacePart[]>();
+  for (const part of parts) {
+    if (!internalShapes.has(part.internal)) throw new Error(`internal: parameter ${part.internal} not in the model`);
+    byInternal.set(part.internal, [...(byInternal.get(part.internal) ?? []), part]);
+  }
+  for (const [name, shape] of internalShapes) {
+    const own = byInternal.get(name) ?? [];
+    const only = own[0];
+    if (own.length === 1 && only && only.kind === 'same') {
+      consume(name, { shape: [...shape], data: (await read(only.hfName)).data });
+      continue;
+    }
+    const target: HostTensor = { shape: [...shape], data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
+    for (const part of own) placeHuggingFacePart(part, await read(part.hfName), target);
+    consume(name, target);
+  }
+}
+
+/**
+ * HF tensors → internal parameters. Every missing, unexpected or mis-shaped tensor is collected
+ * and reported in ONE `CheckpointError`.
+ */
+export function fromHuggingFace(
+  parts: readonly HuggingFacePart[],
+  internalShapes: ReadonlyMap<string, readonly number[]>,
+  tensors: ReadonlyMap<string, HostTensor>,
+  d: ModelDimensions,
+  where: string,
+): Map<string, HostTensor> {
+  checkHuggingFaceShapes(parts, new Map([...tensors].map(([name, tensor]) => [name, tensor.shape])), d, where);
   const out = new Map<string, HostTensor>();
   for (const [name, shape] of internalShapes) out.set(name, { shape: [...shape], data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
   for (const part of parts) {
-    const source = tensors.get(part.hfName) as HostTensor;
     const target = out.get(part.internal);
     if (!target) throw new Error(`internal: parameter ${part.internal} not in the model`);
-    if (part.kind === 'same') target.data.set(source.data);
-    else if (part.kind === 'vector') target.data.set(source.data, part.offset);
-    else {
-      const [rows, columns] = part.shape as [number, number];
-      const width = target.shape[1] as number;
-      for (let o = 0; o < rows; o++) for (let i = 0; i < columns; i++) target.data[i * width + part.offset + o] = source.data[o * columns + i] as number;
-    }
+    placeHuggingFacePart(part, tensors.get(part.hfName) as HostTensor, target);
   }
   return out;
 }

@@ -17,10 +17,10 @@ import {
 } from '@oreal-ts/core';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
 import { dimensionsOf, type ModelDimensions, type TransformerConfig } from '../config';
-import { readCheckpointTensors, readSafetensorsFile } from '../checkpoint/checkpoint-files';
+import { openCheckpointTensors, readSafetensorsFile } from '../checkpoint/checkpoint-files';
 import { writeCheckpointTensors } from '../checkpoint/checkpoint-files';
 import { encodeSafetensors } from '../checkpoint/safetensors';
-import { fromHuggingFace, toHuggingFace, type HuggingFacePart } from '../checkpoint/hf-names';
+import { checkHuggingFaceShapes, streamFromHuggingFace, toHuggingFace, type HuggingFacePart } from '../checkpoint/hf-names';
 import { ParameterTrainer, type HostTensor, type TrainerStateJson } from '../training/parameter-trainer';
 import { resolveTrainingOptions, TrainingOptionsSchema, type TrainingOptions } from '../training/options';
 import { checkIds, packPromptResponse, rotateHalfMatrix, rotaryTables, type PackedPromptResponse } from './inputs';
@@ -359,9 +359,26 @@ export abstract class TrainableDecoder {
    */
   async load(dir: string): Promise<void> {
     this.assertAlive();
-    const tensors = await readCheckpointTensors(dir);
     const shapes = new Map(this.specs.map((spec) => [spec.name, spec.shape]));
-    const internal = fromHuggingFace(this.huggingFaceParts(), shapes, tensors, this.dimensions, dir);
+    const reader = await openCheckpointTensors(dir);
+    let state: Awaited<ReturnType<typeof readTrainerState>>;
+    let optimizer: Map<string, HostTensor>;
+    try {
+      checkHuggingFaceShapes(this.huggingFaceParts(), reader.shapes, this.dimensions, dir);
+      ({ state, optimizer } = await this.readOptimizerState(dir, shapes));
+      // Weights stream in one parameter at a time, each replacing its variable at once, so peak
+      // memory is the model plus one parameter (not a host copy of the whole checkpoint).
+      this.invalidateFused();
+      await streamFromHuggingFace(this.huggingFaceParts(), shapes, (name) => reader.read(name), (name, host) => this.replaceParameter(name, host));
+    } finally {
+      await reader.close();
+    }
+    if (state) this.trainer.importState(state, optimizer);
+    else this.trainer.importState({ step: 0, accumulatedCalls: 0, options: this.trainer.options }, new Map());
+  }
+
+  /** Read and check `trainer_state.json` and `optimizer.safetensors` of `dir` (empty when absent). */
+  private async readOptimizerState(dir: string, shapes: ReadonlyMap<string, readonly number[]>) {
     const state = await readTrainerState(dir);
     const optimizerFile = join(dir, OPTIMIZER_FILE);
     const optimizer = state && (await exists(optimizerFile)) ? await readSafetensorsFile(optimizerFile) : new Map<string, HostTensor>();
@@ -372,9 +389,23 @@ export abstract class TrainableDecoder {
         throw new CheckpointError(optimizerFile, `optimizer tensor '${key}' [${tensor.shape.join(', ')}] does not match parameter '${name}'`);
       }
     }
-    this.setHostParameters(internal);
-    if (state) this.trainer.importState(state, optimizer);
-    else this.trainer.importState({ step: 0, accumulatedCalls: 0, options: this.trainer.options }, new Map());
+    return { state, optimizer };
+  }
+
+  /**
+   * Replace one parameter's variable by a new one holding `host` (same name, shape checked): the
+   * old variable is released first, so its memory is reused for the new one.
+   */
+  private replaceParameter(name: string, host: HostTensor): void {
+    const old = this.parameters.get(name);
+    if (!old) return;
+    if (old.shape.length !== host.shape.length || old.shape.some((n, i) => n !== host.shape[i])) {
+      throw new Error(`internal: parameter ${name} has shape [${old.shape.join(', ')}], got [${host.shape.join(', ')}]`);
+    }
+    const { name: variableName, trainable, shape } = old;
+    old.dispose();
+    const fresh = tf.tidy(() => tf.variable(tf.tensor(host.data, shape, 'float32'), trainable, variableName));
+    this.parameters.set(name, fresh);
   }
 
   /** Release variables, optimiser state and caches. Safe to call twice. */
