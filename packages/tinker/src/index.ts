@@ -18,3 +18,6 @@ export {
 } from './clients';
 export { TinkerRequestError, redact, parseRetryAfter, backoffDelay, type TinkerErrorKind, type TinkerBackoff } from './transport';
 export { datumFromSequence, tensorData, responseValues } from './datum';
+export { createTinkerPolicy, TinkerOptimizerSchema, TINKER_STATE_FILE, type TinkerPolicy, type TinkerPolicyOptions, type TinkerOptimizerOptions } from './policy';
+export { createTinkerSampler, type TinkerSamplerOptions } from './sampler';
+export { renderPromptText, encodePromptIds, cutAtStop } from './prompt';

@@ -26,6 +26,11 @@ export class FakeTinkerServer {
   extensions: string[] = [];
   /** Override a future's result (e.g. an invalid body). */
   resultOverride: ((op: string, result: unknown) => unknown) | undefined;
+  /** Delay (ms) before answering a request of `op` with `body`. */
+  delay: ((op: string, body: Record<string, unknown>) => number) | undefined;
+  /** Most requests in flight at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   readonly vocab: number;
   weights: number[][];
   gradient: number[][];
@@ -85,6 +90,13 @@ export class FakeTinkerServer {
     const op = (req.url ?? '').replace(/^\/api\/v1\//, '');
     const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
     this.requests.push({ op, body, headers: req.headers });
+    const wait = this.delay?.(op, body) ?? 0;
+    if (wait > 0) {
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      this.inFlight -= 1;
+    }
     const scripted = this.script.get(op)?.shift();
     if (scripted === 'hang') return;
     if (scripted) return this.send(res, scripted.status, scripted.body ?? {}, scripted.headers);
