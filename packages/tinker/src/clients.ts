@@ -1,4 +1,4 @@
-import { ConfigError, InvalidArgumentError } from '@oreal-ts/core';
+import { ConfigError, InvalidArgumentError, parseConfig } from '@oreal-ts/core';
 import { TinkerRequestError, TinkerTransport, redact, type TinkerBackoff } from './transport';
 import {
   AdamParamsSchema,
@@ -255,7 +255,7 @@ export function createTinkerServiceClient(options: TinkerServiceOptions = {}): T
         async sample(input: SampleInput): Promise<SampleResponse> {
           if (!Number.isInteger(input.numSamples) || input.numSamples < 1) throw new InvalidArgumentError('numSamples', `must be a positive integer, got ${input.numSamples}`);
           if (input.prompt.length === 0) throw new InvalidArgumentError('prompt', 'must hold at least one token');
-          const samplingParams = SamplingParamsSchema.parse(input.samplingParams);
+          const samplingParams = parseConfig(SamplingParamsSchema, input.samplingParams, 'samplingParams');
           const rowSeeds = input.rowSeedKey !== undefined && (await supportsExtension(ROW_SEEDS_EXTENSION));
           const body: SampleRequest = {
             num_samples: input.numSamples,
@@ -315,7 +315,7 @@ function createTrainingClient(transport: TinkerTransport, baseUrl: string, model
       return checked('forward_backward', data, run('forward_backward', { forward_backward_input: input(data, lossFn, config) }, ForwardBackwardOutputSchema));
     },
     optimStep(adamParams) {
-      return run('optim_step', { adam_params: AdamParamsSchema.parse(adamParams) }, OptimStepResponseSchema);
+      return run('optim_step', { adam_params: parseConfig(AdamParamsSchema, adamParams, 'adamParams') }, OptimStepResponseSchema);
     },
     async saveWeightsForSampler(name) {
       return (await run('save_weights_for_sampler', { path: name }, PathResponseSchema)).path;

@@ -61,6 +61,22 @@ describe('Tinker client over HTTP', () => {
     expect(server.ops('optim_step')[0]?.body['adam_params']).toEqual({ learning_rate: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-12, weight_decay: 0, grad_clip_norm: 0 });
   });
 
+  it('sends importance_sampling inputs (target_tokens, logprobs, advantages) and reads get_info', async () => {
+    const training = await connect().createLoraTrainingClient({ baseModel: 'tiny/bigram', rank: 2 });
+    const is = datumFromSequence([0], [1, 2], { logprobs: [-0.5, -1.5], advantages: [1, -1] });
+    await training.forwardBackward([is], 'importance_sampling');
+    const input = server.ops('forward_backward')[0]?.body['forward_backward_input'] as { loss_fn: string; data: { loss_fn_inputs: Record<string, { data: number[]; dtype: string }> }[] };
+    expect(input.loss_fn).toBe('importance_sampling');
+    expect(input.data[0]?.loss_fn_inputs).toEqual({
+      target_tokens: { data: [1, 2], dtype: 'int64', shape: [2] },
+      logprobs: { data: [-0.5, -1.5], dtype: 'float32', shape: [2] },
+      advantages: { data: [1, -1], dtype: 'float32', shape: [2] },
+    });
+    await expect(training.optimStep({ learning_rate: -1 })).rejects.toThrow(/adamParams\.learning_rate/);
+    const info = await training.getInfo();
+    expect(info).toMatchObject({ model_id: 'model-0', model_data: { model_name: 'tiny/bigram' } });
+  });
+
   it('honours Retry-After on 429', async () => {
     server.script.set('get_server_capabilities', [{ status: 429, body: { detail: 'slow down' }, headers: { 'retry-after': '0.2' } }]);
     const started = Date.now();
