@@ -314,7 +314,7 @@ function createTrainingClient(transport: TinkerTransport, baseUrl: string, model
     forwardBackward(data, lossFn, config) {
       return checked('forward_backward', data, run('forward_backward', { forward_backward_input: input(data, lossFn, config) }, ForwardBackwardOutputSchema));
     },
-    optimStep(adamParams) {
+    async optimStep(adamParams) {
       return run('optim_step', { adam_params: parseConfig(AdamParamsSchema, adamParams, 'adamParams') }, OptimStepResponseSchema);
     },
     async saveWeightsForSampler(name) {
