@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { HttpRequestError, preview } from '@oreal-ts/core';
 import type { z } from 'zod';
@@ -89,7 +90,10 @@ type Exchange = { kind: 'ok'; value: unknown } | { kind: 'pending' };
 export class TinkerTransport {
   private readonly closer = new AbortController();
 
-  constructor(private readonly settings: TransportSettings) {}
+  constructor(private readonly settings: TransportSettings) {
+    // Every concurrent wait listens on the close signal (32 sampling requests polling at once).
+    setMaxListeners(0, this.closer.signal);
+  }
 
   /** True once `close()` was called. */
   get closed(): boolean {

@@ -72,6 +72,22 @@ describe('createTinkerSampler', () => {
     expect(paths).toEqual([expect.stringMatching(/step-000000$/), expect.stringMatching(/step-000001$/)]);
   });
 
+  it('many problems polling at once: all answered in order, no listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    server.pendingPolls = 2;
+    const many: Problem[] = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, question: 'abcd'[i % 4] as string, answer: '0' }));
+    service.close();
+    service = createTinkerServiceClient({ baseUrl: server.url, pollIntervalMs: 40, env: {}, timeoutMs: 5_000 });
+    const sampler = createTinkerSampler({ service, modelPath: () => 'tinker://x', tokenizer, prompt: (p) => p.question });
+    const groups = await sampler.sample(many, { ...options, n: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(groups.map((g) => g.problem.id)).toEqual(many.map((p) => p.id));
+    expect(warnings).toEqual([]);
+  });
+
   it('refuses stop strings together with stop token ids (the wire takes one kind)', async () => {
     const sampler = createTinkerSampler({ service, modelPath: () => 'tinker://x', tokenizer, prompt: (p) => p.question });
     await expect(sampler.sample(problems, { ...options, stop: ['a'], stopTokenIds: [1] })).rejects.toThrow(/OR stop token ids/);
