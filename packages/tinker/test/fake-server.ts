@@ -38,8 +38,12 @@ export class FakeTinkerServer {
   private futures = new Map<string, { op: string; result: unknown; polls: number }>();
   private nextId = 0;
 
-  constructor(vocab = 5, seed = 1) {
+  /** Context-free mode: logp(next | prev) = log softmax(W[0])[next] for every prev (core's TabularPolicy model). */
+  readonly unigram: boolean;
+
+  constructor(vocab = 5, seed = 1, unigram = false) {
     this.vocab = vocab;
+    this.unigram = unigram;
     let s = seed;
     const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
     this.weights = Array.from({ length: vocab }, () => Array.from({ length: vocab }, () => rand()));
@@ -52,7 +56,7 @@ export class FakeTinkerServer {
 
   /** log softmax(W[prev])[next] under weights `w`. */
   logProb(prev: number, next: number, w = this.weights): number {
-    const row = w[prev] as number[];
+    const row = w[this.unigram ? 0 : prev] as number[];
     const max = Math.max(...row);
     const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
     return (row[next] as number) - lse;
@@ -150,7 +154,7 @@ export class FakeTinkerServer {
               // ∂(−w · logp)/∂W[prev][j] = −w (1[j = next] − softmax_j)
               const prev = tokens[i] as number;
               const next = targets[i] as number;
-              const row = this.gradient[prev] as number[];
+              const row = this.gradient[this.unigram ? 0 : prev] as number[];
               for (let j = 0; j < this.vocab; j++) {
                 const p = Math.exp(this.logProb(prev, j));
                 row[j] = (row[j] as number) - w * ((j === next ? 1 : 0) - p);

@@ -178,3 +178,44 @@ describe('createTinkerPolicy', () => {
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(before);
   });
 });
+
+describe('createTinkerPolicy against the in-process reference', () => {
+  it("matches core's TabularPolicy step for step when the engine is the same model (context-free softmax, SGD)", async () => {
+    const { createTabularPolicy } = await import('@oreal-ts/core/testing');
+    const engine = await new FakeTinkerServer(5, 11, true).start();
+    const remoteService = createTinkerServiceClient({ baseUrl: engine.url, pollIntervalMs: 2, env: {} });
+    try {
+      const training = await remoteService.createLoraTrainingClient({ baseModel: 'tiny/unigram', rank: 1 });
+      const remote = createTinkerPolicy({ training, vocabSize: 5, maxSequenceLength: 16, optimizer: { learningRate: 0.3 } });
+      const local = createTabularPolicy({ vocabSize: 5, learningRate: 0.3, initialLogits: engine.weights[0] as number[] });
+      const rows = { promptIds: [[0, 1], [2], [4, 4]], responseIds: [[2, 3], [1, 1, 0], [4]] };
+      for (let s = 0; s < 5; s++) {
+        const a = await remote.accumulateGradients(rows, lossOf3);
+        const b = await local.accumulateGradients(rows, lossOf3);
+        expect(a.loss).toBeCloseTo(b.loss, 10);
+        const ra = await remote.applyGradients();
+        const rb = await local.applyGradients();
+        expect(ra.gradNorm).toBeCloseTo(rb.gradNorm, 10);
+      }
+      (engine.weights[0] as number[]).forEach((w, k) => expect(w).toBeCloseTo(local.logits()[k] as number, 10));
+      expect(await remote.logProbs(rows)).toEqual((await local.logProbs(rows)).map((row) => row.map((v) => expect.closeTo(v, 10))));
+    } finally {
+      remoteService.close();
+      await engine.stop();
+    }
+  });
+});
+
+/** Non-linear loss for rows of lengths 2, 3, 1: L = Σ c·ℓ + ½ Σ ℓ². */
+function lossOf3(values: PerTokenValues) {
+  const c = [[1, -0.5], [0.25, 2, -1], [0.75]];
+  let loss = 0;
+  const gradient = values.map((row, r) =>
+    row.map((l, t) => {
+      const k = c[r]?.[t] as number;
+      loss += k * l + 0.5 * l * l;
+      return k + l;
+    }),
+  );
+  return { loss, gradient };
+}
