@@ -88,7 +88,7 @@ const TinkerStateSchema = z.object({
  *   `gradNorm > gradClipNorm`.
  * - `clearGradients`: Tinker cannot drop accumulated gradients, so it throws when a
  *   `forward_backward` was sent since the last `optim_step`; otherwise it is a no-op. A batch whose
- *   gradient is non-finite is never sent (the loss is returned for the caller to see); the next
+ *   loss or gradient is non-finite is never sent (the loss is returned for the caller to see); the next
  *   `applyGradients` then refuses until `clearGradients`.
  * - `save(dir)` = `save_weights` (weights + optimiser) and `<dir>/tinker-state.json` written
  *   atomically; `load(dir)` = `load_weights` with the optimiser.
@@ -168,7 +168,7 @@ export function createTinkerPolicy(options: TinkerPolicyOptions): TinkerPolicy {
       if (result.gradient.length !== values.length || result.gradient.some((row, r) => row.length !== (values[r] as number[]).length)) {
         throw new InvalidArgumentError('loss', 'returned a gradient whose shape differs from the per-token values it was given');
       }
-      if (result.gradient.some((row) => row.some((g) => !Number.isFinite(g)))) {
+      if (!Number.isFinite(result.loss) || result.gradient.some((row) => row.some((g) => !Number.isFinite(g)))) {
         poisoned = true;
         return result;
       }

@@ -141,6 +141,10 @@ describe('createTinkerPolicy', () => {
     await expect(policy.applyGradients()).rejects.toThrow(/non-finite/);
     policy.clearGradients();
     await expect(policy.applyGradients()).resolves.toMatchObject({ step: 1 });
+    // a non-finite loss with a finite gradient is not sent either, so the trainer's divergence path can clear
+    await policy.accumulateGradients(batch, (values) => ({ loss: Number.POSITIVE_INFINITY, gradient: values.map((row) => row.map(() => 1)) }));
+    expect(server.ops('forward_backward')).toHaveLength(0);
+    expect(() => policy.clearGradients()).not.toThrow();
   });
 
   it('save writes tinker-state.json; load restores step, sampler path and optimizer state', async () => {
