@@ -52,3 +52,4 @@ export { parseJsonl, parseJsonlLine, toJsonl, type JsonlRecord } from './jsonl';
 export { parseConfig, parseRecord, formatIssues, preview } from './validation';
 export { ProblemSchema, SampleOptionsSchema, RolloutSchema, VerdictSchema, RngStateSchema } from './schemas';
 export { responseText, responseFinishReason } from './response';
+export { scheduledLearningRate, type LearningRateSchedule } from './schedule';

@@ -1,21 +1,5 @@
 /**
- * Learning-rate schedule: linear warm-up, then cosine decay to a floor.
- *
- *   lr(s) = lr_max · (s + 1) / W                                        for s < W
- *   lr(s) = lr_min + (lr_max − lr_min) · ½ (1 + cos(π · min(1, (s − W) / (S − W))))   otherwise
- *
- * with s the 0-based index of the step being taken, W warm-up steps, S total steps and
- * lr_min = lr_max · minLearningRateRatio. `totalSteps` 0 (or ≤ W) keeps lr_max after warm-up.
- * The schedule is stateless: its state is the optimiser's step count.
+ * Learning-rate schedule (linear warm-up, then cosine decay to a floor): the pure helper lives in
+ * `@oreal-ts/core` so remote engines follow the same schedule; re-exported here unchanged.
  */
-import type { TrainingOptions } from './options';
-
-/** Learning rate for 0-based step `step`. */
-export function scheduledLearningRate(options: Pick<TrainingOptions, 'learningRate' | 'warmupSteps' | 'totalSteps' | 'minLearningRateRatio'>, step: number): number {
-  const { learningRate, warmupSteps, totalSteps, minLearningRateRatio } = options;
-  if (step < warmupSteps) return (learningRate * (step + 1)) / warmupSteps;
-  if (totalSteps <= warmupSteps) return learningRate;
-  const progress = Math.min(1, (step - warmupSteps) / (totalSteps - warmupSteps));
-  const floor = learningRate * minLearningRateRatio;
-  return floor + (learningRate - floor) * 0.5 * (1 + Math.cos(Math.PI * progress));
-}
+export { scheduledLearningRate } from '@oreal-ts/core';
