@@ -92,6 +92,35 @@ export const SamplerSectionSchema = z
     }
   });
 
+/**
+ * `engine`: where the policy is trained. `local` (default): the built-in tfjs transformer in this
+ * process. `tinker`: a remote engine behind the Tinker API (the hosted service or a self-hosted
+ * Tinker-compatible server such as `oreal serve --tinker`); the policy, its frozen reference and
+ * the sampler then live on the engine, the token reward model stays a local tfjs model.
+ */
+export const EngineSectionSchema = z
+  .strictObject({
+    type: z.enum(['local', 'tinker']).default('local').describe("'local': tfjs in process; 'tinker': a Tinker-API training engine."),
+    baseUrl: z.string().url().optional().describe('Tinker: engine base URL (default: env TINKER_BASE_URL).'),
+    apiKeyEnv: z.string().min(1).default('TINKER_API_KEY').describe('Tinker: environment variable holding the API key (never logged).'),
+    baseModel: z.string().min(1).optional().describe('Tinker: base model name as the engine lists it (e.g. Qwen/Qwen2.5-Math-1.5B).'),
+    loraRank: z.number().int().positive().default(32).describe('Tinker: LoRA rank of the trained adapter.'),
+    maxSequenceLength: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Tinker: prompt + response token limit; default: the local checkpoint's max_position_embeddings."),
+    parameterCount: z.number().int().min(0).optional().describe('Tinker: trainable parameters, for reports (the API does not report it).'),
+    concurrency: z.number().int().positive().default(32).describe('Tinker: sampling requests in flight.'),
+    timeoutMs: z.number().int().positive().default(600_000).describe('Tinker: per-call limit, polling included.'),
+  })
+  .superRefine((engine, context) => {
+    if (engine.type === 'tinker' && !engine.baseModel) {
+      context.addIssue({ code: 'custom', path: ['baseModel'], message: "engine.type is 'tinker' but no baseModel is named; add e.g. baseModel: Qwen/Qwen2.5-Math-1.5B" });
+    }
+  });
+
 /** `verifier`: the math-verifier settings. */
 export const VerifierSectionSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(2000).describe('Per-comparison time limit (symbolic checks can hang).'),
@@ -160,6 +189,7 @@ export const OrealConfigSchema = z.strictObject({
   seed: z.number().int().min(0).default(DEFAULT_SEED).describe('Seed of every random choice (data, init, sampling, filtering).'),
   model: ModelSectionSchema.prefault({}),
   data: DataSectionSchema.prefault({}),
+  engine: EngineSectionSchema.prefault({}),
   sampler: SamplerSectionSchema.prefault({}),
   verifier: VerifierSectionSchema.prefault({}),
   objective: ObjectiveSectionSchema.prefault({}),
