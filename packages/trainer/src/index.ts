@@ -22,6 +22,16 @@ export {
   type TrainResult,
   type BestEval,
 } from './trainer';
+export * from './phases/index';
+export {
+  runSyncStep,
+  type SyncStepContext,
+  type StepComponents,
+  type StepPlan,
+  type StepOutcome,
+  type StepClock,
+} from './schedulers/sync';
+export { buildStepMetrics, type StepMetricsInput } from './step-metrics';
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
 export { withoutTiming } from './metrics';
 export { evaluatePassAt1, type EvaluatePassAt1Options, type EvalSampling } from './evaluate';
