@@ -14,6 +14,7 @@ export interface CheckpointInput {
  * has one (an improved evaluation may have saved it as the best). Returns the folder or null.
  */
 export async function checkpointPhase(input: CheckpointInput): Promise<string | null> {
-  if (input.lastCheckpointStep === input.step || input.every <= 0 || input.step % input.every !== 0) return null;
+  if (input.lastCheckpointStep === input.step || input.every <= 0 || input.step % input.every !== 0)
+    return null;
   return input.save('periodic');
 }

@@ -1,4 +1,10 @@
-import { InvalidArgumentError, type Problem, type SampleOptions, type Sampler, type Tokenizer } from '@oreal-ts/core';
+import {
+  InvalidArgumentError,
+  type Problem,
+  type SampleOptions,
+  type Sampler,
+  type Tokenizer,
+} from '@oreal-ts/core';
 import { tokenizeRollout, type TokenizedRollout } from '../tokenize-rollouts';
 
 /** Input of the sample phase: the step's problems and how to draw their rollouts. */
