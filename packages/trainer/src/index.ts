@@ -31,7 +31,8 @@ export {
   type StepOutcome,
   type StepClock,
 } from './schedulers/sync';
-export { buildStepMetrics, type StepMetricsInput } from './step-metrics';
+export { buildStepMetrics, formatStepLine, type StepMetricsInput } from './step-metrics';
+export { trajectoryRecords, type TrajectoryChoice } from './trajectory-records';
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
 export { withoutTiming } from './metrics';
 export { evaluatePassAt1, type EvaluatePassAt1Options, type EvalSampling } from './evaluate';

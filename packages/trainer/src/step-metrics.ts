@@ -84,3 +84,19 @@ export function mean(values: readonly number[]): number {
   for (const v of values) sum += v;
   return sum / values.length;
 }
+
+/** The human-readable progress line of a step (what `onLog` gets every `logEvery` steps). */
+export function formatStepLine(m: StepMetrics, totalSteps: number): string {
+  const parts = [
+    `step ${m.step}/${totalSteps}`,
+    `pass ${(m.passRate * 100).toFixed(1)}%`,
+    `kept ${m.keptGroups}/${m.problems}`,
+    m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
+  ];
+  if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
+  if (m.rewardModel)
+    parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
+  if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
+  parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
+  return parts.join(' · ');
+}

@@ -30,11 +30,12 @@ import {
 import { parseTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { DataCursor, type DataCursorState } from './data-cursor';
 import { evaluatePassAt1 } from './evaluate';
-import type { GradedGroup, GradedRollout } from './grade-rollouts';
+import type { GradedGroup } from './grade-rollouts';
 import type { EvalMetrics, StepMetrics } from './metrics';
 import { resolvePhases, type TrainerPhases } from './phases/index';
 import { runSyncStep } from './schedulers/sync';
-import { buildStepMetrics } from './step-metrics';
+import { buildStepMetrics, formatStepLine } from './step-metrics';
+import { trajectoryRecords } from './trajectory-records';
 
 /** Callbacks for progress reporting (a CLI's progress bar, plots, logs). Errors they throw stop the run. */
 export interface TrainerHooks {
@@ -328,31 +329,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     chosen: readonly { groupIndex: number; rolloutIndex: number; advantage: number }[],
     weights: number[][] | undefined,
   ): Promise<void> => {
-    const byKey = new Map(
-      chosen.map((choice, index) => [`${choice.groupIndex}:${choice.rolloutIndex}`, { choice, index }]),
-    );
-    const records = graded.flatMap((group, groupIndex) =>
-      group.rollouts.map((r: GradedRollout, rolloutIndex) => {
-        const hit = byKey.get(`${groupIndex}:${rolloutIndex}`);
-        return {
-          step: stepNumber,
-          problemId: group.problem.id,
-          sampleIndex: r.rollout.sampleIndex,
-          prompt: r.rollout.prompt,
-          response: r.rollout.text,
-          finishReason: r.rollout.finishReason,
-          correct: r.correct,
-          reward: r.reward,
-          verdict: { reason: r.verdict.reason, predicted: r.verdict.predicted, gold: r.verdict.gold },
-          selected: hit !== undefined,
-          advantage: hit ? hit.choice.advantage : null,
-          tokenWeights: hit && weights ? (weights[hit.index] ?? null) : null,
-        };
-      }),
-    );
     await writeFileAtomic(
       join(runDir, TRAJECTORY_FOLDER, `${checkpointName(stepNumber)}.jsonl`),
-      toJsonl(records),
+      toJsonl(trajectoryRecords(stepNumber, graded, chosen, weights)),
     );
   };
 
@@ -577,19 +556,4 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
 function rngStateOf(source: SeededRng): TrainerState['rng'] {
   const [a, b, c, d] = source.getState().words;
   return { algorithm: 'sfc32', words: [a, b, c, d] };
-}
-
-function formatStepLine(m: StepMetrics, totalSteps: number): string {
-  const parts = [
-    `step ${m.step}/${totalSteps}`,
-    `pass ${(m.passRate * 100).toFixed(1)}%`,
-    `kept ${m.keptGroups}/${m.problems}`,
-    m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
-  ];
-  if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
-  if (m.rewardModel)
-    parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
-  if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
-  parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
-  return parts.join(' · ');
 }
