@@ -22,6 +22,17 @@ export {
   type TrainResult,
   type BestEval,
 } from './trainer';
+export * from './phases/index';
+export {
+  runSyncStep,
+  type SyncStepContext,
+  type StepComponents,
+  type StepPlan,
+  type StepOutcome,
+  type StepClock,
+} from './schedulers/sync';
+export { buildStepMetrics, formatStepLine, type StepMetricsInput } from './step-metrics';
+export { trajectoryRecords, type TrajectoryChoice } from './trajectory-records';
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
 export { withoutTiming } from './metrics';
 export { evaluatePassAt1, type EvaluatePassAt1Options, type EvalSampling } from './evaluate';

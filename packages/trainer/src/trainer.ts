@@ -8,15 +8,12 @@ import {
   hashString,
   toJsonl,
   type Objective,
-  type ObjectiveRow,
   type Policy,
   type Problem,
   type Sampler,
-  type TokenBatch,
   type TokenRewardModel,
   type Tokenizer,
   type TrainablePolicy,
-  type VerdictReason,
   type Verifier,
 } from '@oreal-ts/core';
 import { writeFileAtomic } from '@oreal-ts/core/node';
@@ -32,10 +29,13 @@ import {
 } from './checkpoint-store';
 import { parseTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { DataCursor, type DataCursorState } from './data-cursor';
-import { evaluatePassAt1, sortReasons } from './evaluate';
-import { gradeGroups, type GradedGroup, type GradedRollout } from './grade-rollouts';
-import type { EvalMetrics, RewardModelMetrics, SkipReason, StepMetrics } from './metrics';
-import { tokenizeRollout, type TokenizedRollout } from './tokenize-rollouts';
+import { evaluatePassAt1 } from './evaluate';
+import type { GradedGroup } from './grade-rollouts';
+import type { EvalMetrics, StepMetrics } from './metrics';
+import { resolvePhases, type TrainerPhases } from './phases/index';
+import { runSyncStep } from './schedulers/sync';
+import { buildStepMetrics, formatStepLine } from './step-metrics';
+import { trajectoryRecords } from './trajectory-records';
 
 /** Callbacks for progress reporting (a CLI's progress bar, plots, logs). Errors they throw stop the run. */
 export interface TrainerHooks {
@@ -72,6 +72,12 @@ export interface CreateTrainerOptions {
   /** Folder of metrics.jsonl, trajectories/ and checkpoints/. */
   readonly runDir: string;
   readonly hooks?: TrainerHooks;
+  /**
+   * Replace phases of the step (sample, grade, select, weighTokens, loss, update, publish,
+   * checkpoint); the others keep their built-in behaviour. The sync scheduler still checks every
+   * reported loss and gradient norm for finiteness, so a replaced phase cannot hide a divergence.
+   */
+  readonly phases?: Partial<TrainerPhases>;
 }
 
 /** Best held-out greedy pass@1 so far. */
@@ -177,6 +183,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   const metricsFile = join(runDir, METRICS_FILE);
   const checkpointRoot = resolve(runDir, config.checkpoint.dir);
   const hooks = options.hooks ?? {};
+  const phases = resolvePhases(options.phases);
   const problems = options.problems;
   const evalProblems = options.evalProblems ?? [];
   const problemsFingerprint = String(hashString(problems.map((p) => p.id).join('\n')));
@@ -249,179 +256,57 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   };
 
   const runStep = async (stepNumber: number): Promise<StepMetrics> => {
-    const stepStart = performance.now();
-    // 1. Draw B problems; sample K rollouts each.
+    // Draw B problems and the step's seeds, then run the phases (sample K rollouts each, grade,
+    // select, weigh tokens, loss, update, publish) through the sync scheduler.
     const batchProblems = cursor.next(config.batchProblems).map((index) => problems[index] as Problem);
     const sampleSeed = rng.nextUint32();
     const selectSeed = rng.nextUint32();
-    const groups = await sampler.sample(batchProblems, {
-      n: config.rolloutsPerProblem,
-      temperature: config.sampling.temperature,
-      topP: config.sampling.topP,
-      topK: config.sampling.topK,
-      maxNewTokens: config.sampling.maxNewTokens,
-      ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
-      ...(stopTokenIds ? { stopTokenIds } : {}),
-      seed: sampleSeed,
+    const outcome = await runSyncStep({
+      phases,
+      components: {
+        policy,
+        sampler,
+        verifier,
+        objective,
+        tokenizer,
+        ...(reference ? { reference } : {}),
+        ...(rewardModel ? { rewardModel } : {}),
+      },
+      plan: {
+        step: stepNumber,
+        problems: batchProblems,
+        sampleOptions: {
+          n: config.rolloutsPerProblem,
+          temperature: config.sampling.temperature,
+          topP: config.sampling.topP,
+          topK: config.sampling.topK,
+          maxNewTokens: config.sampling.maxNewTokens,
+          ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+          ...(stopTokenIds ? { stopTokenIds } : {}),
+          seed: sampleSeed,
+        },
+        ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+        selectSeed,
+        rewards: { correct: config.rewardCorrect, incorrect: config.rewardIncorrect },
+        updating: stepNumber > config.actorFreezeSteps,
+      },
+      diverge,
+      commit: (updated) => {
+        if (updated) policyUpdates++;
+        step = stepNumber;
+      },
     });
-    if (groups.length !== batchProblems.length) {
-      throw new InvalidArgumentError(
-        'sampler',
-        `'${sampler.id}' returned ${groups.length} groups for ${batchProblems.length} problems; a sampler must return one group per problem, in order`,
-      );
-    }
-    const tokenized = groups.map((group, index) => ({
-      problem: batchProblems[index] as Problem,
-      rollouts: group.rollouts.map((rollout) => tokenizeRollout(rollout, tokenizer, config.sampling.stop)),
-    }));
-    const sampleEnd = performance.now();
-
-    // 2. Grade every rollout.
-    const graded = await gradeGroups(verifier, tokenized, {
-      correct: config.rewardCorrect,
-      incorrect: config.rewardIncorrect,
-    });
-    const verifyEnd = performance.now();
-
-    // 3–4. Advantages over all K, then filtering (the objective's job).
-    const selected = objective.select(graded, new SeededRng(selectSeed));
-    const rows = selected
-      .map((choice) => {
-        const gradedRollout = graded[choice.groupIndex]?.rollouts[choice.rolloutIndex];
-        if (!gradedRollout) {
-          throw new InvalidArgumentError(
-            'objective',
-            `'${objective.id}'.select returned group ${choice.groupIndex} rollout ${choice.rolloutIndex}, which does not exist`,
-          );
-        }
-        return { choice, graded: gradedRollout, rollout: gradedRollout.rollout as TokenizedRollout };
-      })
-      .filter((row) => row.rollout.tokenIds.length > 0);
-    const batch: TokenBatch = {
-      promptIds: rows.map((row) => row.rollout.promptTokenIds),
-      responseIds: rows.map((row) => row.rollout.tokenIds),
-    };
-    // Reward-model labels 1[r > 0] (the config guarantees rewardCorrect > 0 ≥ rewardIncorrect).
-    const positive = rows.map((row) => row.graded.reward > 0);
-
-    let referenceLogProbs: number[][] | undefined;
-    let oldLogProbs: number[][] | undefined;
-    let tokenWeights: number[][] | undefined;
-    let rewardModelMetrics: RewardModelMetrics | null = null;
-    let skipped: SkipReason | null = null;
-    let loss: number | null = null;
-    let lossParts: Readonly<Record<string, number>> | null = null;
-    let kl: number | null = null;
-    let report: { gradNorm: number; learningRate: number; clipped: boolean } | null = null;
-
-    if (rows.length === 0) {
-      skipped = 'empty-batch';
-    } else {
-      // 5. Reference log-probs, behaviour log-probs and token weights, as the objective requires
-      //    (only for a policy update: frozen steps skip them). Weights come before the RM trains.
-      const updating = stepNumber > config.actorFreezeSteps;
-      if (updating && objective.requires.referenceLogProbs && reference)
-        referenceLogProbs = await reference.logProbs(batch);
-      if (updating && objective.requires.oldLogProbs) {
-        const known = rows.every((row) => row.rollout.logProbs.length === row.rollout.tokenIds.length);
-        oldLogProbs = known ? rows.map((row) => [...row.rollout.logProbs]) : await policy.logProbs(batch);
-      }
-      if (updating && objective.requires.tokenWeights && rewardModel)
-        tokenWeights = await rewardModel.tokenWeights(batch, positive);
-
-      // 7a. The token reward model trains every step on the same filtered batch.
-      if (rewardModel) {
-        const rm = await rewardModel.train(batch, positive);
-        if (!Number.isFinite(rm.loss)) diverge('reward-model loss', rm.loss);
-        if (!Number.isFinite(rm.gradNorm)) diverge('reward-model grad norm', rm.gradNorm);
-        rewardModelMetrics = {
-          loss: rm.loss,
-          accuracy: rm.accuracy,
-          gradNorm: rm.gradNorm,
-          meanTokenWeight: tokenWeights ? mean(tokenWeights.flat()) : null,
-        };
-      }
-
-      // 7b. The policy update, after the actor-freeze steps.
-      if (!updating) {
-        skipped = 'actor-frozen';
-      } else {
-        const result = await policy.accumulateGradients(batch, (values) => {
-          const objectiveRows: ObjectiveRow[] = rows.map((row, index) => ({
-            reward: row.choice.reward,
-            advantage: row.choice.advantage,
-            logProbs: values[index] ?? [],
-            ...(referenceLogProbs ? { referenceLogProbs: referenceLogProbs[index] ?? [] } : {}),
-            ...(oldLogProbs ? { oldLogProbs: oldLogProbs[index] ?? [] } : {}),
-            ...(tokenWeights ? { tokenWeights: tokenWeights[index] ?? [] } : {}),
-          }));
-          if (referenceLogProbs) kl = meanK3(values, referenceLogProbs);
-          const computed = objective.compute(objectiveRows);
-          return { loss: computed.loss, gradient: computed.gradient, parts: computed.parts };
-        });
-        if (!Number.isFinite(result.loss)) diverge('loss', result.loss);
-        const badGradient = result.gradient.flat().find((g) => !Number.isFinite(g));
-        if (badGradient !== undefined) diverge('loss gradient', badGradient);
-        const applied = await policy.applyGradients();
-        if (!Number.isFinite(applied.gradNorm)) diverge('grad norm', applied.gradNorm);
-        policyUpdates++;
-        loss = result.loss;
-        lossParts = result.parts ? sortKeys(result.parts) : null;
-        report = { gradNorm: applied.gradNorm, learningRate: applied.learningRate, clipped: applied.clipped };
-      }
-    }
-    const stepEnd = performance.now();
-    step = stepNumber;
-
-    // Metrics (deterministic fields first; wall-clock ones under `timing`).
-    const all = graded.flatMap((group) => group.rollouts);
-    const correct = all.filter((r) => r.correct).length;
-    const reasons: Partial<Record<VerdictReason, number>> = {};
-    for (const r of all) reasons[r.verdict.reason] = (reasons[r.verdict.reason] ?? 0) + 1;
-    const tokensSampled = all.reduce((sum, r) => sum + r.rollout.tokenIds.length, 0);
-    const sampledLogProbs = all.flatMap((r) =>
-      r.rollout.logProbs.length === r.rollout.tokenIds.length ? r.rollout.logProbs : [],
-    );
-    const positives = rows.filter((row) => row.graded.correct);
-    const negatives = rows.filter((row) => !row.graded.correct);
-    const sampleSeconds = (sampleEnd - stepStart) / 1000;
-    const metrics: StepMetrics = {
-      type: 'step',
+    const metrics = buildStepMetrics({
       step: stepNumber,
       epoch: cursor.state.epoch,
       problems: batchProblems.length,
-      rollouts: all.length,
-      rolloutsCorrect: correct,
-      passRate: all.length === 0 ? 0 : correct / all.length,
-      truncatedRate:
-        all.length === 0 ? 0 : all.filter((r) => r.rollout.finishReason === 'length').length / all.length,
-      verdictReasons: sortReasons(reasons),
-      keptGroups: new Set(rows.map((row) => row.choice.groupIndex)).size,
-      selectedRollouts: rows.length,
-      selectedPositive: positives.length,
-      selectedNegative: negatives.length,
-      meanAdvantagePositive: positives.length ? mean(positives.map((row) => row.choice.advantage)) : null,
-      meanAdvantageNegative: negatives.length ? mean(negatives.map((row) => row.choice.advantage)) : null,
-      skipped,
-      loss,
-      lossParts,
-      kl,
-      entropy: sampledLogProbs.length ? -mean(sampledLogProbs) : null,
-      rewardModel: rewardModelMetrics,
-      tokensSampled,
-      meanResponseTokens: all.length === 0 ? 0 : tokensSampled / all.length,
-      learningRate: report?.learningRate ?? null,
-      gradNorm: report?.gradNorm ?? null,
-      clipped: report?.clipped ?? null,
-      timing: {
-        stepSeconds: (stepEnd - stepStart) / 1000,
-        sampleSeconds,
-        verifySeconds: (verifyEnd - sampleEnd) / 1000,
-        updateSeconds: (stepEnd - verifyEnd) / 1000,
-        tokensPerSecond: sampleSeconds > 0 ? tokensSampled / sampleSeconds : 0,
-        elapsedSeconds: (stepEnd - startedAt) / 1000,
-      },
-    };
+      outcome,
+      startedAt,
+    });
+    const graded = outcome.graded;
+    const rows = outcome.selection.rows;
+    const tokenWeights = outcome.weights?.tokenWeights;
+    const skipped = outcome.skipped;
     await writeMetricsLine(metrics);
     if (config.trajectoryDumpEvery > 0 && stepNumber % config.trajectoryDumpEvery === 0) {
       await dumpTrajectories(
@@ -444,31 +329,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     chosen: readonly { groupIndex: number; rolloutIndex: number; advantage: number }[],
     weights: number[][] | undefined,
   ): Promise<void> => {
-    const byKey = new Map(
-      chosen.map((choice, index) => [`${choice.groupIndex}:${choice.rolloutIndex}`, { choice, index }]),
-    );
-    const records = graded.flatMap((group, groupIndex) =>
-      group.rollouts.map((r: GradedRollout, rolloutIndex) => {
-        const hit = byKey.get(`${groupIndex}:${rolloutIndex}`);
-        return {
-          step: stepNumber,
-          problemId: group.problem.id,
-          sampleIndex: r.rollout.sampleIndex,
-          prompt: r.rollout.prompt,
-          response: r.rollout.text,
-          finishReason: r.rollout.finishReason,
-          correct: r.correct,
-          reward: r.reward,
-          verdict: { reason: r.verdict.reason, predicted: r.verdict.predicted, gold: r.verdict.gold },
-          selected: hit !== undefined,
-          advantage: hit ? hit.choice.advantage : null,
-          tokenWeights: hit && weights ? (weights[hit.index] ?? null) : null,
-        };
-      }),
-    );
     await writeFileAtomic(
       join(runDir, TRAJECTORY_FOLDER, `${checkpointName(stepNumber)}.jsonl`),
-      toJsonl(records),
+      toJsonl(trajectoryRecords(stepNumber, graded, chosen, weights)),
     );
   };
 
@@ -667,12 +530,12 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
         if (evalEnabled && config.evalEvery > 0 && step % config.evalEvery === 0)
           lastEval = await evaluateUnlocked();
         // (an improved eval may already have saved this step as the best checkpoint)
-        if (
-          lastCheckpointStep !== step &&
-          config.checkpoint.every > 0 &&
-          step % config.checkpoint.every === 0
-        )
-          await saveUnlocked('periodic');
+        await phases.checkpoint({
+          step,
+          every: config.checkpoint.every,
+          lastCheckpointStep,
+          save: saveUnlocked,
+        });
       });
     }
     if (evalEnabled && config.evalEvery > 0 && lastEvalStep !== step) lastEval = await trainer.evaluate();
@@ -693,47 +556,4 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
 function rngStateOf(source: SeededRng): TrainerState['rng'] {
   const [a, b, c, d] = source.getState().words;
   return { algorithm: 'sfc32', words: [a, b, c, d] };
-}
-
-function mean(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
-/** Mean k3 estimate of KL(π_θ ‖ π_ref) over all tokens: e^{d} − d − 1 with d = ℓʳ − ℓ (oreal-method.md step 6). */
-function meanK3(
-  logProbs: readonly (readonly number[])[],
-  referenceLogProbs: readonly (readonly number[])[],
-): number {
-  let sum = 0;
-  let count = 0;
-  logProbs.forEach((row, r) =>
-    row.forEach((l, t) => {
-      const d = (referenceLogProbs[r]?.[t] ?? l) - l;
-      sum += Math.exp(d) - d - 1;
-      count++;
-    }),
-  );
-  return count === 0 ? 0 : sum / count;
-}
-
-function sortKeys(record: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function formatStepLine(m: StepMetrics, totalSteps: number): string {
-  const parts = [
-    `step ${m.step}/${totalSteps}`,
-    `pass ${(m.passRate * 100).toFixed(1)}%`,
-    `kept ${m.keptGroups}/${m.problems}`,
-    m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
-  ];
-  if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
-  if (m.rewardModel)
-    parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
-  if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
-  parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
-  return parts.join(' · ');
 }

@@ -1,0 +1,102 @@
+import type { VerdictReason } from '@oreal-ts/core';
+import { sortReasons } from './evaluate';
+import type { RewardModelMetrics, StepMetrics } from './metrics';
+import type { StepOutcome } from './schedulers/sync';
+
+/** Input of `buildStepMetrics`: a step's outcome and where the run stands. */
+export interface StepMetricsInput {
+  readonly step: number;
+  readonly epoch: number;
+  readonly problems: number;
+  readonly outcome: StepOutcome;
+  /** performance.now() at the trainer's creation (for `timing.elapsedSeconds`). */
+  readonly startedAt: number;
+}
+
+/** The metrics.jsonl line of a step, from its phases' outputs (pure; deterministic fields first, wall-clock ones under `timing`). */
+export function buildStepMetrics(input: StepMetricsInput): StepMetrics {
+  const { outcome } = input;
+  const { graded, selection, weights, loss, update, clock } = outcome;
+  const rows = selection.rows;
+  const all = graded.flatMap((group) => group.rollouts);
+  const correct = all.filter((r) => r.correct).length;
+  const reasons: Partial<Record<VerdictReason, number>> = {};
+  for (const r of all) reasons[r.verdict.reason] = (reasons[r.verdict.reason] ?? 0) + 1;
+  const tokensSampled = all.reduce((sum, r) => sum + r.rollout.tokenIds.length, 0);
+  const sampledLogProbs = all.flatMap((r) =>
+    r.rollout.logProbs.length === r.rollout.tokenIds.length ? r.rollout.logProbs : [],
+  );
+  const positives = rows.filter((row) => row.graded.correct);
+  const negatives = rows.filter((row) => !row.graded.correct);
+  const rm = weights?.rewardModelStep;
+  const rewardModel: RewardModelMetrics | null = rm
+    ? {
+        loss: rm.loss,
+        accuracy: rm.accuracy,
+        gradNorm: rm.gradNorm,
+        meanTokenWeight: weights?.tokenWeights ? mean(weights.tokenWeights.flat()) : null,
+      }
+    : null;
+  const sampleSeconds = (clock.sampled - clock.start) / 1000;
+  return {
+    type: 'step',
+    step: input.step,
+    epoch: input.epoch,
+    problems: input.problems,
+    rollouts: all.length,
+    rolloutsCorrect: correct,
+    passRate: all.length === 0 ? 0 : correct / all.length,
+    truncatedRate:
+      all.length === 0 ? 0 : all.filter((r) => r.rollout.finishReason === 'length').length / all.length,
+    verdictReasons: sortReasons(reasons),
+    keptGroups: new Set(rows.map((row) => row.choice.groupIndex)).size,
+    selectedRollouts: rows.length,
+    selectedPositive: positives.length,
+    selectedNegative: negatives.length,
+    meanAdvantagePositive: positives.length ? mean(positives.map((row) => row.choice.advantage)) : null,
+    meanAdvantageNegative: negatives.length ? mean(negatives.map((row) => row.choice.advantage)) : null,
+    skipped: outcome.skipped,
+    loss: loss?.loss ?? null,
+    lossParts: loss?.parts ?? null,
+    kl: loss?.kl ?? null,
+    entropy: sampledLogProbs.length ? -mean(sampledLogProbs) : null,
+    rewardModel,
+    tokensSampled,
+    meanResponseTokens: all.length === 0 ? 0 : tokensSampled / all.length,
+    learningRate: update?.learningRate ?? null,
+    gradNorm: update?.gradNorm ?? null,
+    clipped: update?.clipped ?? null,
+    timing: {
+      stepSeconds: (clock.updated - clock.start) / 1000,
+      sampleSeconds,
+      verifySeconds: (clock.graded - clock.sampled) / 1000,
+      updateSeconds: (clock.updated - clock.graded) / 1000,
+      tokensPerSecond: sampleSeconds > 0 ? tokensSampled / sampleSeconds : 0,
+      elapsedSeconds: (clock.updated - input.startedAt) / 1000,
+    },
+  };
+}
+
+/** Arithmetic mean (0 for no values). */
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/** The human-readable progress line of a step (what `onLog` gets every `logEvery` steps). */
+export function formatStepLine(m: StepMetrics, totalSteps: number): string {
+  const parts = [
+    `step ${m.step}/${totalSteps}`,
+    `pass ${(m.passRate * 100).toFixed(1)}%`,
+    `kept ${m.keptGroups}/${m.problems}`,
+    m.loss === null ? `no update (${m.skipped})` : `loss ${m.loss.toFixed(4)}`,
+  ];
+  if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
+  if (m.rewardModel)
+    parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
+  if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
+  parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
+  return parts.join(' · ');
+}
