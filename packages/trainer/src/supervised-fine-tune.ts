@@ -115,7 +115,8 @@ export async function supervisedFineTune(options: SupervisedFineTuneOptions): Pr
       throw new TrainingDivergedError(step, 'sft loss', `is ${result.loss}; lower the learning rate`);
     }
     const report = await policy.applyGradients();
-    if (!Number.isFinite(report.gradNorm))
+    // NaN = not reported by the engine (remote APIs); a local model throws on a NaN norm itself.
+    if (!Number.isFinite(report.gradNorm) && !Number.isNaN(report.gradNorm))
       throw new TrainingDivergedError(
         step,
         'sft grad norm',

@@ -106,6 +106,27 @@ describe('divergence', () => {
   });
 });
 
+describe('engines that do not report the gradient norm', () => {
+  it('a NaN gradient norm (not reported) is recorded as unknown and the run goes on', async () => {
+    const runDir = await tempDir();
+    const { trainer } = build(runDir, {
+      wrapPolicy: (policy) => ({
+        ...policy,
+        async applyGradients() {
+          return { ...(await policy.applyGradients()), gradNorm: Number.NaN };
+        },
+      }),
+    });
+    const result = await trainer.run();
+    expect(result.steps).toBe(trainer.state.step);
+    expect(trainer.state.step).toBeGreaterThan(1);
+    const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const updated = lines.filter((line) => line.type !== 'eval' && line.gradNorm !== undefined);
+    expect(updated.length).toBeGreaterThan(0);
+    expect(updated.every((line) => line.gradNorm === null)).toBe(true);
+  });
+});
+
 describe('corrupt checkpoints', () => {
   async function trainedRun(): Promise<string> {
     const runDir = await tempDir();

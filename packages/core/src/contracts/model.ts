@@ -33,7 +33,10 @@ export type PerTokenLoss = (values: PerTokenValues) => LossWithGradient;
 export interface OptimizerStepReport {
   /** Optimiser steps taken so far, this one included. */
   readonly step: number;
-  /** Global L2 norm of the gradient before clipping. */
+  /**
+   * Global L2 norm of the gradient before clipping; `NaN` when the engine does not report it (a
+   * remote training API). Infinity means the gradient overflowed.
+   */
   readonly gradNorm: number;
   /** Whether the gradient was scaled down by global-norm clipping. */
   readonly clipped: boolean;
