@@ -124,3 +124,20 @@ describe('objective options', () => {
     );
   });
 });
+
+describe('engine section', () => {
+  it('the shipped Tinker run configuration parses: OREAL at B 64 x K 16 on a LoRA of Qwen2.5-Math-1.5B', async () => {
+    const file = join(import.meta.dirname, '..', 'configs', 'tinker-qwen2.5-math-1.5b.yaml');
+    const config = await loadConfig({ file });
+    expect(config.engine).toMatchObject({ type: 'tinker', baseModel: 'Qwen/Qwen2.5-Math-1.5B', loraRank: 32, apiKeyEnv: 'TINKER_API_KEY' });
+    expect(config.trainer.batchProblems).toBe(64);
+    expect(config.trainer.rolloutsPerProblem).toBe(16);
+    expect(config.objective.name).toBe('oreal');
+  });
+
+  it('defaults to the local engine and names baseModel when a Tinker engine has none', async () => {
+    expect((await loadConfig({})).engine.type).toBe('local');
+    const error = await configError(loadConfig({ overrides: ['engine.type=tinker'] }));
+    expect(error.message).toContain('engine.baseModel');
+  });
+});

@@ -25,6 +25,7 @@ import {
 import { createTokenRewardModel } from '@oreal-ts/token-rm';
 import { taskAlphabet } from '@oreal-ts/trainer';
 import type { OptimizerConfig, OrealConfig } from '../config/schema';
+import { createTinkerEngine } from './create-tinker-engine';
 import { loadProblems } from './load-problems';
 import { promptTemplateFor } from './prompt-templates';
 
@@ -152,6 +153,7 @@ export function createSamplerFromConfig(config: OrealConfig, policy: Policy, tok
 export async function createComponentsFromConfig(config: OrealConfig, overrides: ComponentOverrides = {}): Promise<Components> {
   const backend = await initBackend({ quiet: true });
   const rlSteps = Math.max(1, config.trainer.steps - config.trainer.actorFreezeSteps);
+  if (config.engine.type === 'tinker' && !overrides.policy) return createRemoteComponents(config, overrides, backend, rlSteps);
   const built =
     overrides.policy && overrides.tokenizer
       ? { policy: overrides.policy, tokenizer: overrides.tokenizer }
@@ -216,4 +218,42 @@ function clonePolicy(policy: TrainablePolicy): Policy {
     throw new ConfigError('objective', `needs a frozen reference policy but ${policy.id} cannot clone itself; pass a reference or set objective.options.beta: 0`);
   }
   return cloneable.clone();
+}
+
+/** `engine.type: tinker`: policy, reference and sampler on the remote engine; verifier, objective and token RM local. */
+async function createRemoteComponents(config: OrealConfig, overrides: ComponentOverrides, backend: BackendReport, rlSteps: number): Promise<Components> {
+  if (config.sampler.type !== 'local') {
+    throw new ConfigError('sampler.type', "with engine.type tinker the rollouts come from the engine's sampler; leave sampler.type at 'local' (its default)");
+  }
+  const objective = overrides.objective ?? createObjectiveFromConfig(config);
+  const engine = await createTinkerEngine(config, {
+    needsReference: !('reference' in overrides) && objective.requires.referenceLogProbs,
+    rlSteps,
+    taskTokenizer: createTaskTokenizer,
+    ...(overrides.tokenizer ? { tokenizer: overrides.tokenizer } : {}),
+  });
+  const reference = 'reference' in overrides ? overrides.reference : engine.reference;
+  const tokenRewardModel = 'tokenRewardModel' in overrides ? overrides.tokenRewardModel : engine.tokenRewardModel;
+  const verifier = overrides.verifier ?? createVerifierFromConfig(config);
+  const splits = overrides.problems && overrides.evalProblems ? undefined : await loadProblems(config);
+  return {
+    backend,
+    tokenizer: engine.tokenizer,
+    policy: engine.policy,
+    reference,
+    sampler: overrides.sampler ?? engine.sampler,
+    verifier,
+    objective,
+    tokenRewardModel,
+    problems: overrides.problems ?? splits?.train ?? [],
+    evalProblems: overrides.evalProblems ?? splits?.test ?? [],
+    async dispose() {
+      tokenRewardModel?.dispose();
+      reference?.dispose();
+      engine.policy.dispose();
+      await engine.close();
+      const closable = verifier as { close?: () => Promise<void> };
+      if (typeof closable.close === 'function') await closable.close();
+    },
+  };
 }
