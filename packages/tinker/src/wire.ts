@@ -102,8 +102,12 @@ export const SampledSequenceSchema = z.looseObject({
 export const UntypedFutureSchema = z.looseObject({ request_id: z.string().min(1) });
 /** `POST retrieve_future` body. */
 export const RetrieveFutureRequestSchema = z.object({ request_id: z.string().min(1) });
-/** A pending future's 408 body. */
-export const TryAgainResponseSchema = z.looseObject({ type: z.literal('try_again') });
+/** A pending future's body (HTTP 408, or 200 with this `type`); `queue_state` is informational. */
+export const TryAgainResponseSchema = z.looseObject({
+  type: z.literal('try_again'),
+  request_id: z.string().optional(),
+  queue_state: z.string().optional(),
+});
 /** A failed future's 200 body (`type` `RequestFailedResponse`/`error`, an `error` string, maybe a `category`). */
 export const FailedFutureSchema = z.looseObject({
   type: z.string().optional(),
@@ -230,6 +234,8 @@ export const SampleRequestSchema = z.object({
   prompt: ModelInputSchema,
   sampling_params: SamplingParamsSchema,
   sampling_session_id: z.string().min(1).nullable().optional(),
+  /** Sequence id within the sampling session (the SDK sends it with `sampling_session_id`). */
+  seq_id: NonNegativeInt.nullable().optional(),
   base_model: z.string().min(1).nullable().optional(),
   model_path: z.string().min(1).nullable().optional(),
   prompt_logprobs: z.boolean().nullable().optional(),
