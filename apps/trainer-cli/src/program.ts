@@ -3,7 +3,7 @@ import { runAblateCommand } from './commands/ablate-command';
 import { runDemoCommand } from './commands/demo-command';
 import { runEvalCommand } from './commands/eval-command';
 import { processOutput, type CommandOutput } from './commands/output';
-import { runServeCommand } from './commands/serve-command';
+import { runServeCommand, runServeTinkerCommand } from './commands/serve-command';
 import { runSftCommand } from './commands/sft-command';
 import { runTrainCommand, type TrainFlags } from './commands/train-command';
 import { runVerifyCommand } from './commands/verify-command-runner';
@@ -70,8 +70,12 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     .requiredOption('--checkpoint <dir>', 'policy checkpoint folder (with its tokenizer)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .addOption(new Option('--port <port>', 'port (0: any free port)').default(8000).argParser((v) => Number.parseInt(v, 10)))
-    .option('--model-name <name>', 'model id reported by /v1/models', 'oreal-local')
-    .action(async (flags: { checkpoint: string; host: string; port: number; modelName: string }) => runServeCommand(flags, output));
+    .option('--model-name <name>', 'model id reported by /v1/models (with --tinker: the base_model name)', 'oreal-local')
+    .option('--tinker', 'serve the Tinker training API (/api/v1/...) instead of the OpenAI API')
+    .option('--state-dir <dir>', 'with --tinker: folder of save_weights checkpoints (default: a temp folder)')
+    .action(async (flags: { checkpoint: string; host: string; port: number; modelName: string; tinker?: boolean; stateDir?: string }) =>
+      flags.tinker ? runServeTinkerCommand(flags, output) : runServeCommand(flags, output),
+    );
 
   return program;
 }

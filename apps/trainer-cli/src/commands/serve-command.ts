@@ -1,6 +1,7 @@
 import { ConfigError } from '@oreal-ts/core';
 import { loadTokenizer, loadTransformerPolicy } from '@oreal-ts/tensor-model';
 import { startServer, waitForShutdown } from '../serve/index';
+import { startTinkerServer } from '../serve-tinker/index';
 import { initBackendAndReport } from './backend';
 import type { CommandOutput } from './output';
 
@@ -32,4 +33,28 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
   } finally {
     policy.dispose();
   }
+}
+
+/** `oreal serve --tinker`: serve a checkpoint over the Tinker training API until SIGINT/SIGTERM. */
+export async function runServeTinkerCommand(flags: ServeFlags & { readonly stateDir?: string }, output: CommandOutput): Promise<void> {
+  if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) {
+    throw new ConfigError('--port', `must be an integer in 0..65535, got ${flags.port}`);
+  }
+  await initBackendAndReport(output);
+  const logger = {
+    info: (message: string) => output.err(message),
+    warn: (message: string) => output.err(`warning: ${message}`),
+    error: (message: string) => output.err(`error: ${message}`),
+  };
+  const server = await startTinkerServer({
+    checkpoint: flags.checkpoint,
+    baseModel: flags.modelName,
+    host: flags.host,
+    port: flags.port,
+    logger,
+    ...(process.env.OREAL_TINKER_API_KEY ? { apiKey: process.env.OREAL_TINKER_API_KEY } : {}),
+    ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
+  });
+  output.err(`tinker: serving ${flags.modelName} at ${server.url}`);
+  await waitForShutdown(server, { logger });
 }
