@@ -66,7 +66,7 @@ describe('oreal serve --tinker', () => {
   it('advertises the base model and the row-seeds extension', async () => {
     const { status, body } = await call('get_server_capabilities');
     expect(status).toBe(200);
-    expect(body).toEqual({ supported_models: [{ model_name: 'tiny' }], oreal_extensions: ['row-seeds'] });
+    expect(body).toEqual({ supported_models: [{ model_name: 'tiny' }], oreal_extensions: ['row-seeds', 'prompt-split'] });
   });
 
   it('forward_backward + optim_step change the weights exactly as in-process accumulateGradients + applyGradients', async () => {

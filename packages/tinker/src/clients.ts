@@ -10,6 +10,7 @@ import {
   OptimStepResponseSchema,
   PathResponseSchema,
   ROW_SEEDS_EXTENSION,
+  PROMPT_SPLIT_EXTENSION,
   SampleResponseSchema,
   SamplingParamsSchema,
   ServerCapabilitiesSchema,
@@ -82,14 +83,19 @@ export interface SampleInput {
   readonly promptLogprobs?: boolean;
 }
 
+/** How the data of a forward / forward_backward was built: prompt tokens per datum (sent only to servers with `prompt-split`). */
+export interface DatumLayout {
+  readonly promptLengths: readonly number[];
+}
+
 /** A LoRA training run on the service. Ops carry a per-model `seq_id` increasing by one per op, submitted in call order. */
 export interface TrainingClient {
   readonly modelId: string;
   readonly baseModel: string;
   /** Forward only (no gradient): per-position outputs, e.g. `logprobs`. Default loss `cross_entropy`. */
-  forward(data: readonly Datum[], lossFn?: LossFn, lossFnConfig?: Readonly<Record<string, number>>): Promise<ForwardBackwardOutput>;
+  forward(data: readonly Datum[], lossFn?: LossFn, lossFnConfig?: Readonly<Record<string, number>>, layout?: DatumLayout): Promise<ForwardBackwardOutput>;
   /** Forward and backward: the loss's gradient is ADDED to the service's accumulated gradients. */
-  forwardBackward(data: readonly Datum[], lossFn: LossFn, lossFnConfig?: Readonly<Record<string, number>>): Promise<ForwardBackwardOutput>;
+  forwardBackward(data: readonly Datum[], lossFn: LossFn, lossFnConfig?: Readonly<Record<string, number>>, layout?: DatumLayout): Promise<ForwardBackwardOutput>;
   /** One AdamW step with the accumulated gradients (which the service then clears). */
   optimStep(adamParams: AdamParamsInput): Promise<OptimStepResponse>;
   /** Save sampler weights under `name`; returns their `tinker://` path. */
@@ -229,7 +235,7 @@ export function createTinkerServiceClient(options: TinkerServiceOptions = {}): T
         },
         CreateModelResponseSchema,
       );
-      return createTrainingClient(transport, baseUrl, model_id, lora.baseModel);
+      return createTrainingClient(transport, baseUrl, model_id, lora.baseModel, supportsExtension);
     },
     async createSamplingClient(target): Promise<SamplingClient> {
       const session_id = await sessionId();
@@ -283,13 +289,19 @@ export function createTinkerServiceClient(options: TinkerServiceOptions = {}): T
   };
 }
 
-function createTrainingClient(transport: TinkerTransport, baseUrl: string, modelId: string, baseModel: string): TrainingClient {
+function createTrainingClient(
+  transport: TinkerTransport,
+  baseUrl: string,
+  modelId: string,
+  baseModel: string,
+  supportsExtension: (name: string) => Promise<boolean>,
+): TrainingClient {
   let seq = 1;
   let submissions: Promise<unknown> = Promise.resolve();
   /** Assign the next seq_id now, submit after the previous op's submission, poll concurrently. */
-  const run = <S extends z.ZodType>(op: string, body: Record<string, unknown>, schema: S): Promise<z.output<S>> => {
+  const run = <S extends z.ZodType>(op: string, body: Record<string, unknown> | Promise<Record<string, unknown>>, schema: S): Promise<z.output<S>> => {
     const seq_id = seq++;
-    const submitted = submissions.then(() => transport.submit(op, { model_id: modelId, seq_id, ...body, type: op }));
+    const submitted = submissions.then(async () => transport.submit(op, { model_id: modelId, seq_id, ...(await body), type: op }));
     submissions = submitted.catch(() => undefined);
     return submitted.then(({ requestId, deadline }) => transport.awaitFuture(op, requestId, deadline, schema));
   };
@@ -300,6 +312,12 @@ function createTrainingClient(transport: TinkerTransport, baseUrl: string, model
     }
     return output;
   };
+  /** `oreal_prompt_lengths`, only for a server that advertises `prompt-split`. */
+  const layoutField = async (layout: DatumLayout | undefined, count: number): Promise<{ oreal_prompt_lengths?: number[] }> => {
+    if (!layout || !(await supportsExtension(PROMPT_SPLIT_EXTENSION))) return {};
+    if (layout.promptLengths.length !== count) throw new InvalidArgumentError('layout.promptLengths', `has ${layout.promptLengths.length} entries for ${count} datums`);
+    return { oreal_prompt_lengths: [...layout.promptLengths] };
+  };
   const input = (data: readonly Datum[], lossFn: LossFn, config?: Readonly<Record<string, number>>) => ({
     data: [...data],
     loss_fn: lossFn,
@@ -308,11 +326,13 @@ function createTrainingClient(transport: TinkerTransport, baseUrl: string, model
   return {
     modelId,
     baseModel,
-    forward(data, lossFn = 'cross_entropy', config) {
-      return checked('forward', data, run('forward', { forward_input: input(data, lossFn, config) }, ForwardBackwardOutputSchema));
+    forward(data, lossFn = 'cross_entropy', config, layout) {
+      const body = layoutField(layout, data.length).then((extra) => ({ forward_input: input(data, lossFn, config), ...extra }));
+      return checked('forward', data, run('forward', body, ForwardBackwardOutputSchema));
     },
-    forwardBackward(data, lossFn, config) {
-      return checked('forward_backward', data, run('forward_backward', { forward_backward_input: input(data, lossFn, config) }, ForwardBackwardOutputSchema));
+    forwardBackward(data, lossFn, config, layout) {
+      const body = layoutField(layout, data.length).then((extra) => ({ forward_backward_input: input(data, lossFn, config), ...extra }));
+      return checked('forward_backward', data, run('forward_backward', body, ForwardBackwardOutputSchema));
     },
     async optimStep(adamParams) {
       return run('optim_step', { adam_params: parseConfig(AdamParamsSchema, adamParams, 'adamParams') }, OptimStepResponseSchema);

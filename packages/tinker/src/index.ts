@@ -12,6 +12,7 @@ export {
   type TinkerServiceOptions,
   type TinkerServiceClient,
   type TrainingClient,
+  type DatumLayout,
   type SamplingClient,
   type SampleInput,
   type LoraTrainingOptions,

@@ -17,7 +17,7 @@ import {
   type TrainablePolicy,
 } from '@oreal-ts/core';
 import { writeJsonAtomic } from '@oreal-ts/core/node';
-import type { TrainingClient } from './clients';
+import type { DatumLayout, TrainingClient } from './clients';
 import { datumFromSequence, responseValues } from './datum';
 import type { Datum } from './wire';
 
@@ -125,23 +125,26 @@ export function createTinkerPolicy(options: TinkerPolicyOptions): TinkerPolicy {
   };
 
   /** Rows with a non-empty response, as datums built by `weightsOf(row)`. */
-  const datums = (batch: TokenBatch, weightsOf: (row: number) => readonly number[]): { rows: number[]; data: Datum[] } => {
+  const datums = (batch: TokenBatch, weightsOf: (row: number) => readonly number[]): { rows: number[]; data: Datum[]; layout: DatumLayout } => {
     const rows: number[] = [];
     const data: Datum[] = [];
+    const promptLengths: number[] = [];
     batch.responseIds.forEach((response, row) => {
       if (response.length === 0) return;
       rows.push(row);
-      data.push(datumFromSequence(batch.promptIds[row] as readonly number[], response, { weights: weightsOf(row) }));
+      const prompt = batch.promptIds[row] as readonly number[];
+      promptLengths.push(prompt.length);
+      data.push(datumFromSequence(prompt, response, { weights: weightsOf(row) }));
     });
-    return { rows, data };
+    return { rows, data, layout: { promptLengths } };
   };
 
   const logProbs = async (batch: TokenBatch): Promise<PerTokenValues> => {
     checkBatch(batch);
     const result: PerTokenValues = batch.responseIds.map(() => []);
-    const { rows, data } = datums(batch, (row) => new Array<number>((batch.responseIds[row] as readonly number[]).length).fill(0));
+    const { rows, data, layout } = datums(batch, (row) => new Array<number>((batch.responseIds[row] as readonly number[]).length).fill(0));
     if (data.length === 0) return result;
-    const output = await training.forward(data, 'cross_entropy');
+    const output = await training.forward(data, 'cross_entropy', undefined, layout);
     rows.forEach((row, i) => {
       const prompt = batch.promptIds[row] as readonly number[];
       const response = batch.responseIds[row] as readonly number[];
@@ -172,10 +175,10 @@ export function createTinkerPolicy(options: TinkerPolicyOptions): TinkerPolicy {
         poisoned = true;
         return result;
       }
-      const { data } = datums(batch, (row) => (result.gradient[row] as number[]).map((g) => (g === 0 ? 0 : -g)));
+      const { data, layout } = datums(batch, (row) => (result.gradient[row] as number[]).map((g) => (g === 0 ? 0 : -g)));
       if (data.length > 0) {
         pending += 1;
-        await training.forwardBackward(data, 'cross_entropy');
+        await training.forwardBackward(data, 'cross_entropy', undefined, layout);
       }
       return result;
     },

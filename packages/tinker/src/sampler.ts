@@ -46,7 +46,7 @@ export interface TinkerSamplerOptions {
  * so sample k of problem i draws from `SeededRng(seed).fork(\`${i}/${k}\`)` exactly like
  * LocalSampler; otherwise request i gets seed `hashString(\`${seed}/${i}\`)` so problems differ.
  * Rollouts: `tokenIds` = the generated tokens (a stop token/string's tokens included, Tinker's
- * convention), `text` = `tokenizer.decode(tokenIds)` cut after a matched stop string,
+ * convention), `text` = `tokenizer.decode(tokenIds, { skipSpecialTokens: true })` (as LocalSampler) cut after a matched stop string,
  * `logProbs` = the server's (Tinker: log π at temperature 1 before top-k/top-p, as LocalSampler),
  * `finishReason` = `stop_reason`.
  */
@@ -112,7 +112,7 @@ export function createTinkerSampler(options: TinkerSamplerOptions): Sampler {
             if (logProbs.length > 0 && logProbs.length !== sequence.tokens.length) {
               throw new InvalidArgumentError('asample', `field 'sequences.${k}.logprobs': ${logProbs.length} values for ${sequence.tokens.length} tokens (problem '${problem.id}')`);
             }
-            const decoded = tokenizer.decode(sequence.tokens);
+            const decoded = tokenizer.decode(sequence.tokens, { skipSpecialTokens: true });
             return {
               problemId: problem.id,
               sampleIndex: k,

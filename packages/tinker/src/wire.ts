@@ -173,6 +173,8 @@ export const ForwardRequestSchema = z.object({
   seq_id: NonNegativeInt,
   forward_input: ForwardBackwardInputSchema,
   type: z.literal('forward').optional(),
+  /** oreal-ts extension `prompt-split` (sent only when advertised): prompt tokens per datum. */
+  oreal_prompt_lengths: z.array(Int.min(1)).optional(),
 });
 /** `POST forward_backward` body. */
 export const ForwardBackwardRequestSchema = z.object({
@@ -180,6 +182,8 @@ export const ForwardBackwardRequestSchema = z.object({
   seq_id: NonNegativeInt,
   forward_backward_input: ForwardBackwardInputSchema,
   type: z.literal('forward_backward').optional(),
+  /** oreal-ts extension `prompt-split` (sent only when advertised): prompt tokens per datum. */
+  oreal_prompt_lengths: z.array(Int.min(1)).optional(),
 });
 
 /** `POST optim_step` body. */
@@ -298,6 +302,14 @@ export type SampleResponse = z.infer<typeof SampleResponseSchema>;
 
 /** The oreal-ts extension name a server advertises for `oreal_row_seed_key`. */
 export const ROW_SEEDS_EXTENSION = 'row-seeds';
+
+/**
+ * The oreal-ts extension name a server advertises for `oreal_prompt_lengths` on `forward` /
+ * `forward_backward`: the number of prompt tokens of each datum, so that the server lays the batch
+ * out as (prompt, response) rows exactly as an in-process tfjs policy does (bit-identical sums);
+ * the log-probs of prompt positions are then not computed (answered as 0).
+ */
+export const PROMPT_SPLIT_EXTENSION = 'prompt-split';
 
 /**
  * Every op: its HTTP method, path under `/api/v1/`, request schema, and result schema (of the

@@ -18,13 +18,19 @@ function lossInput(datum: Datum, name: string, index: number, length: number): n
 
 /**
  * Tinker data → the tfjs policy's `TokenBatch`. Datum i's model input is full[:-1] and its
- * `target_tokens` are full[1:]; the whole first token is the "prompt" and every target a
- * "response" token (promptIds = [full[0]], responseIds = full[1:]), so the policy's per-token
- * log-probs are exactly Tinker's per-position log-probs. Departure: the local server requires the
- * targets to be the input shifted by one (a causal LM's own sequence); other targets are refused.
+ * `target_tokens` are full[1:]. Without `promptLengths` the whole first token is the "prompt" and
+ * every target a "response" token (promptIds = [full[0]], responseIds = full[1:]), so the policy's
+ * per-token log-probs are exactly Tinker's per-position log-probs. With `promptLengths` (the
+ * oreal-ts `prompt-split` extension) datum i is laid out as prompt full[:P] and response full[P:],
+ * exactly as an in-process caller's batch (so the sums run in the same order, bit for bit), and
+ * positions before P − 1 carry no log-prob (0). Departure: the local server requires the targets
+ * to be the input shifted by one (a causal LM's own sequence); other targets are refused.
  */
-export function dataToBatch(data: readonly Datum[]): TokenBatch {
+export function dataToBatch(data: readonly Datum[], promptLengths?: readonly number[]): TokenBatch {
   if (data.length === 0) throw new UserInputError('data is empty: give at least one datum');
+  if (promptLengths && promptLengths.length !== data.length) {
+    throw new UserInputError(`oreal_prompt_lengths has ${promptLengths.length} entries for ${data.length} datums`);
+  }
   const promptIds: number[][] = [];
   const responseIds: number[][] = [];
   data.forEach((datum, i) => {
@@ -38,8 +44,13 @@ export function dataToBatch(data: readonly Datum[]): TokenBatch {
         );
       }
     }
-    promptIds.push([input[0] as number]);
-    responseIds.push(targets.map((id) => Math.trunc(id)));
+    const promptLength = promptLengths?.[i] ?? 1;
+    if (promptLength < 1 || promptLength > input.length) {
+      throw new UserInputError(`oreal_prompt_lengths[${i}] is ${promptLength}; it must be in 1..${input.length} (the model input's length)`);
+    }
+    const full = [...input, Math.trunc(targets[targets.length - 1] as number)];
+    promptIds.push(full.slice(0, promptLength));
+    responseIds.push(full.slice(promptLength));
   });
   return { promptIds, responseIds };
 }
@@ -48,11 +59,24 @@ export function dataToBatch(data: readonly Datum[]): TokenBatch {
  * The per-token loss of a Tinker `forward_backward`, as core's `PerTokenLoss` over log-probs ℓ:
  * - `cross_entropy`: loss = Σ −wᵢ·ℓᵢ, ∂loss/∂ℓᵢ = −wᵢ (exactly the client's weights, negated);
  * - `importance_sampling`: loss = −Σ exp(ℓᵢ − ℓˢᵢ)·Aᵢ, ∂loss/∂ℓᵢ = −exp(ℓᵢ − ℓˢᵢ)·Aᵢ.
+ * With `promptLengths`, response token t of datum r is position P_r − 1 + t, and a non-zero
+ * weight (or advantage) on an earlier position is refused (its log-prob is not computed).
  */
-export function tinkerLoss(input: ForwardBackwardInput): (values: PerTokenValues) => LossWithGradient {
+export function tinkerLoss(input: ForwardBackwardInput, promptLengths?: readonly number[]): (values: PerTokenValues) => LossWithGradient {
   const lengths = input.data.map((datum) => modelInputTokens(datum.model_input).length);
+  const offsets = input.data.map((_, i) => (promptLengths?.[i] ?? 1) - 1);
+  const perPosition = (name: string) =>
+    input.data.map((datum, i) => {
+      const values = lossInput(datum, name, i, lengths[i] as number);
+      const offset = offsets[i] as number;
+      const early = values.slice(0, offset).findIndex((v) => v !== 0);
+      if (early >= 0 && name !== 'logprobs') {
+        throw new UserInputError(`data[${i}].loss_fn_inputs.${name}[${early}] is non-zero on a prompt position (oreal_prompt_lengths[${i}] = ${offset + 1}); prompt positions carry no loss`);
+      }
+      return values.slice(offset);
+    });
   if (input.loss_fn === 'cross_entropy') {
-    const weights = input.data.map((datum, i) => lossInput(datum, 'weights', i, lengths[i] as number));
+    const weights = perPosition('weights');
     return (values) => {
       let loss = 0;
       const gradient = values.map((row, r) => row.map((logProb, t) => {
@@ -63,8 +87,8 @@ export function tinkerLoss(input: ForwardBackwardInput): (values: PerTokenValues
       return { loss, gradient };
     };
   }
-  const samplerLogProbs = input.data.map((datum, i) => lossInput(datum, 'logprobs', i, lengths[i] as number));
-  const advantages = input.data.map((datum, i) => lossInput(datum, 'advantages', i, lengths[i] as number));
+  const samplerLogProbs = perPosition('logprobs');
+  const advantages = perPosition('advantages');
   return (values) => {
     let loss = 0;
     const gradient = values.map((row, r) => row.map((logProb, t) => {
@@ -76,7 +100,10 @@ export function tinkerLoss(input: ForwardBackwardInput): (values: PerTokenValues
   };
 }
 
-/** Per-datum `loss_fn_outputs`: the log-probs of the targets as float32 tensors. */
-export function lossFnOutputs(values: PerTokenValues): { logprobs: TensorData }[] {
-  return values.map((row) => ({ logprobs: { data: row, dtype: 'float32', shape: [row.length] } }));
+/** Per-datum `loss_fn_outputs`: the log-probs of the targets as float32 tensors (0 before P − 1 with `promptLengths`). */
+export function lossFnOutputs(values: PerTokenValues, promptLengths?: readonly number[]): { logprobs: TensorData }[] {
+  return values.map((row, i) => {
+    const data = [...new Array<number>((promptLengths?.[i] ?? 1) - 1).fill(0), ...row];
+    return { logprobs: { data, dtype: 'float32', shape: [data.length] } };
+  });
 }

@@ -5,7 +5,7 @@ import { SeededRng } from '@oreal-ts/core';
 import type { Tokenizer } from '@oreal-ts/core';
 import { generateSequences, type GenerationRequest } from '@oreal-ts/sampler';
 import { loadTransformerPolicy, type TransformerPolicy } from '@oreal-ts/tensor-model';
-import { ROW_SEEDS_EXTENSION } from '@oreal-ts/tinker';
+import { PROMPT_SPLIT_EXTENSION, ROW_SEEDS_EXTENSION } from '@oreal-ts/tinker';
 import type {
   CreateModelRequest,
   CreateSamplingSessionRequest,
@@ -80,7 +80,7 @@ export class TinkerEngine {
 
   /** `get_server_capabilities`. */
   capabilities(): ServerCapabilities {
-    return { supported_models: [{ model_name: this.options.baseModel }], oreal_extensions: [ROW_SEEDS_EXTENSION] };
+    return { supported_models: [{ model_name: this.options.baseModel }], oreal_extensions: [ROW_SEEDS_EXTENSION, PROMPT_SPLIT_EXTENSION] };
   }
 
   /** `create_session`. */
@@ -129,24 +129,26 @@ export class TinkerEngine {
   async forward(body: ForwardRequest): Promise<ForwardBackwardOutput> {
     const model = this.model(body.model_id);
     const input = body.forward_input;
-    const batch = dataToBatch(input.data);
-    const loss = tinkerLoss(input);
+    const split = body.oreal_prompt_lengths;
+    const batch = dataToBatch(input.data, split);
+    const loss = tinkerLoss(input, split);
     const values = await model.policy.logProbs(batch);
-    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(values), metrics: { 'loss:sum': loss(values).loss } };
+    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(values, split), metrics: { 'loss:sum': loss(values).loss } };
   }
 
   /** `forward_backward`: accumulate ∇θ of the loss (gradient w.r.t. each log-prob as the loss says). */
   async forwardBackward(body: ForwardBackwardRequest): Promise<ForwardBackwardOutput> {
     const model = this.model(body.model_id);
     const input = body.forward_backward_input;
-    const batch = dataToBatch(input.data);
-    const loss = tinkerLoss(input);
+    const split = body.oreal_prompt_lengths;
+    const batch = dataToBatch(input.data, split);
+    const loss = tinkerLoss(input, split);
     let seen: number[][] = [];
     const result = await model.policy.accumulateGradients(batch, (values) => {
       seen = values;
       return loss(values);
     });
-    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(seen), metrics: { 'loss:sum': result.loss } };
+    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(seen, split), metrics: { 'loss:sum': result.loss } };
   }
 
   /** `optim_step`: one AdamW step with the given parameters (constant lr, no warm-up/schedule). */
