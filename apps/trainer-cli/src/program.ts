@@ -47,7 +47,8 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     .action(async (flags: ConfigFlags & { checkpoint?: string; samples: number }) => runEvalCommand(flags, output));
 
   withConfigFlags(program.command('demo').description('short SFT → held-out pass@1 → OREAL RL → held-out pass@1, with a before/after table and a plot'))
-    .action(async (flags: ConfigFlags) => runDemoCommand(flags, output));
+    .option('--engine <engine>', "where RL trains: 'local' (tfjs in process) or 'tinker-local' (through the Tinker API against a local `oreal serve --tinker` on 127.0.0.1)", 'local')
+    .action(async (flags: ConfigFlags & { engine: string }) => runDemoCommand(flags, output));
 
   withConfigFlags(program.command('ablate').description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'))
     .option('--variants <names>', 'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal')

@@ -1,4 +1,8 @@
 import { join } from 'node:path';
+import { ConfigError } from '@oreal-ts/core';
+import { loadTransformerPolicy } from '@oreal-ts/tensor-model';
+import type { OrealConfig } from '../config/schema';
+import { startTinkerServer, type RunningTinkerServer } from '../serve-tinker/index';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
 import { createTaskTokenizer } from '../compose/create-components';
 import { loadProblems } from '../compose/load-problems';
@@ -22,8 +26,10 @@ function formatDuration(seconds: number): string {
  * OREAL RL (token reward model included), held-out greedy pass@1 again; prints a before/after
  * table and writes `summary.json`, `summary.md`, metrics and a learning-curve plot in the run folder.
  */
-export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput): Promise<void> {
+export async function runDemoCommand(flags: ConfigFlags & { engine?: string }, output: CommandOutput): Promise<void> {
   const started = performance.now();
+  const engine = flags.engine ?? 'local';
+  if (engine !== 'local' && engine !== 'tinker-local') throw new ConfigError('--engine', `must be 'local' or 'tinker-local', got ${JSON.stringify(engine)}`);
   const { config, runDir, progress } = await prepareRun('demo', flags, output, DEMO_CONFIG);
   const backend = await initBackendAndReport(output);
   const problems = await loadProblems(config);
@@ -38,16 +44,17 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
   const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
   output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`);
   const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
+  const remote = engine === 'tinker-local' ? await startLocalTinkerEngine(config, warm.checkpointDir, output) : undefined;
   try {
     const rl = await runReinforcementFromCheckpoint({
-      config,
+      config: remote?.config ?? config,
       checkpointDir: warm.checkpointDir,
       problems,
       runDir: join(runDir, 'rl'),
       progress,
       output,
       signal: signals.signal,
-      title: 'oreal demo: OREAL RL after a short SFT',
+      title: `oreal demo: OREAL RL after a short SFT${remote ? ' (Tinker API, local server)' : ''}`,
     });
     const seconds = (performance.now() - started) / 1000;
     const usage = process.cpuUsage();
@@ -68,6 +75,7 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
     rows.push(['greedy truncated (%)', percent(before.greedyTruncatedRate), percent(after.greedyTruncatedRate), signed(percent(after.greedyTruncatedRate) - percent(before.greedyTruncatedRate))]);
     const summary = {
       command: 'oreal demo',
+      engine,
       seed: config.seed,
       backend: backend.backend,
       parameters: rl.parameterCount,
@@ -91,7 +99,23 @@ export async function runDemoCommand(flags: ConfigFlags, output: CommandOutput):
     output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);
   } finally {
     signals.dispose();
+    await remote?.server.close();
   }
+}
+
+/**
+ * `--engine tinker-local`: serve the SFT checkpoint with `oreal serve --tinker`'s server on
+ * 127.0.0.1 (a free port, in this process) and point the RL config's engine at it, so the run
+ * goes through the Tinker client, the remote policy and the remote sampler over real HTTP.
+ */
+async function startLocalTinkerEngine(config: OrealConfig, checkpointDir: string, output: CommandOutput): Promise<{ config: OrealConfig; server: RunningTinkerServer }> {
+  const baseModel = 'oreal-demo-sft';
+  const server = await startTinkerServer({ checkpoint: checkpointDir, baseModel, host: '127.0.0.1', port: 0 });
+  const probe = await loadTransformerPolicy(checkpointDir);
+  const parameterCount = probe.parameterCount;
+  probe.dispose();
+  output.err(`engine: Tinker API at ${server.url} (local server over ${checkpointDir}, base model '${baseModel}')`);
+  return { config: { ...config, engine: { ...config.engine, type: 'tinker', baseUrl: server.url, baseModel, parameterCount } }, server };
 }
 
 function signed(value: number): string {
