@@ -5,6 +5,7 @@ import {
   DataFormatError,
   OrealError,
   SpecificationVersionError,
+  WeightSyncError,
   assertSpecificationVersion,
 } from './errors';
 
@@ -14,6 +15,14 @@ describe('errors', () => {
     expect(e.message).toBe("data.jsonl:3: field 'answer': expected string");
     expect(e).toMatchObject({ file: 'data.jsonl', line: 3, field: 'answer', code: 'DATA_FORMAT', name: 'DataFormatError' });
     expect(new ConfigError('sampler.topP', 'must be ≤ 1').message).toBe('sampler.topP: must be ≤ 1');
+  });
+
+  it('a weight-sync error names the server and the version', () => {
+    const e = new WeightSyncError('http://127.0.0.1:8001', 7, 'config.json missing');
+    expect(e.message).toBe('http://127.0.0.1:8001: could not load policy version 7: config.json missing');
+    expect(e).toMatchObject({ baseUrl: 'http://127.0.0.1:8001', version: 7, code: 'WEIGHT_SYNC' });
+    expect(WeightSyncError.is(e)).toBe(true);
+    expect(CheckpointError.is(e)).toBe(false);
   });
 
   it('identity checks survive a second copy of the package (brand, not prototype)', () => {

@@ -14,6 +14,7 @@ export type OrealErrorCode =
   | 'CHECKPOINT'
   | 'VERIFIER_TIMEOUT'
   | 'HTTP_REQUEST'
+  | 'WEIGHT_SYNC'
   | 'TRAINING_DIVERGED'
   | 'SPECIFICATION_VERSION'
   | 'INVALID_ARGUMENT';
@@ -119,6 +120,20 @@ export class HttpRequestError extends OrealError {
   }
   static override is(value: unknown): value is HttpRequestError {
     return isCode(value, 'HTTP_REQUEST');
+  }
+}
+
+/** An inference server could not load published weights (it keeps its old ones). Never holds secrets. */
+export class WeightSyncError extends OrealError {
+  readonly baseUrl: string;
+  readonly version: number;
+  constructor(baseUrl: string, version: number, message: string, options?: { cause?: unknown }) {
+    super('WEIGHT_SYNC', `${baseUrl}: could not load policy version ${version}: ${message}`, options);
+    this.baseUrl = baseUrl;
+    this.version = version;
+  }
+  static override is(value: unknown): value is WeightSyncError {
+    return isCode(value, 'WEIGHT_SYNC');
   }
 }
 

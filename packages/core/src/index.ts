@@ -22,6 +22,7 @@ export type {
 } from './contracts/model';
 export type { SampleOptions, PromptTemplate, Sampler } from './contracts/sampler';
 export type { Verifier, VerifierResponse } from './contracts/verifier';
+export type { PublishedWeights, WeightPublisher, WeightSyncTarget, WeightSyncReport, WeightSync } from './contracts/weight-sync';
 export type { TokenRewardModel, RewardModelStepReport } from './contracts/token-reward-model';
 export type {
   RandomSource,
@@ -41,6 +42,7 @@ export {
   CheckpointError,
   VerifierTimeoutError,
   HttpRequestError,
+  WeightSyncError,
   TrainingDivergedError,
   SpecificationVersionError,
   InvalidArgumentError,

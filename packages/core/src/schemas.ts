@@ -35,6 +35,7 @@ export const RolloutSchema = z.object({
   logProbs: z.array(z.number()),
   finishReason: z.enum(['stop', 'length', 'error']),
   error: z.string().optional(),
+  policyVersion: z.number().int().min(0).optional(),
 });
 
 /** Schema of a `Verdict`. */

@@ -27,6 +27,12 @@ export interface Rollout {
   readonly finishReason: FinishReason;
   /** Error message when `finishReason` is `error`. */
   readonly error?: string;
+  /**
+   * Version of the policy weights that produced this rollout, as the server that sampled it
+   * reported (`WeightSyncTarget.versionOfResponse`); never guessed. Undefined when unknown
+   * (a local sampler reads the policy being trained, so its rollouts are always current).
+   */
+  readonly policyVersion?: number;
 }
 
 /** The K rollouts of one problem. */
