@@ -48,7 +48,8 @@ export function createProgram(output: CommandOutput = processOutput): Command {
 
   withConfigFlags(program.command('demo').description('short SFT → held-out pass@1 → OREAL RL → held-out pass@1, with a before/after table and a plot'))
     .option('--engine <engine>', "where RL trains: 'local' (tfjs in process) or 'tinker-local' (through the Tinker API against a local `oreal serve --tinker` on 127.0.0.1)", 'local')
-    .action(async (flags: ConfigFlags & { engine: string }) => runDemoCommand(flags, output));
+    .option('--fleet <n>', 'draw the RL rollouts from n `oreal serve` processes on 127.0.0.1 that load the trained weights after every step (sync schedule); ends with fleet-summary: <file>', (v) => Number.parseInt(v, 10))
+    .action(async (flags: ConfigFlags & { engine: string; fleet?: number }) => runDemoCommand(flags, output));
 
   withConfigFlags(program.command('ablate').description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'))
     .option('--variants <names>', 'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal')

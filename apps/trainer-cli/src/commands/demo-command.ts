@@ -9,6 +9,10 @@ import { loadProblems } from '../compose/load-problems';
 import { DEMO_CONFIG } from '../pipeline/demo-config';
 import { runReinforcementFromCheckpoint } from '../pipeline/rl-from-checkpoint';
 import { runWarmStart } from '../pipeline/warm-start';
+import { withDeliveryAudit } from '../fleet/delivery-audit';
+import { writeFleetSummary } from '../fleet/fleet-summary';
+import { startLocalFleet } from '../fleet/local-fleet';
+import type { Sampler } from '@oreal-ts/core';
 import type { ConfigFlags } from '../program';
 import { formatMarkdownTable, formatTable, percent } from '../report/table';
 import { describeBackend, initBackendAndReport } from './backend';
@@ -26,10 +30,14 @@ function formatDuration(seconds: number): string {
  * OREAL RL (token reward model included), held-out greedy pass@1 again; prints a before/after
  * table and writes `summary.json`, `summary.md`, metrics and a learning-curve plot in the run folder.
  */
-export async function runDemoCommand(flags: ConfigFlags & { engine?: string }, output: CommandOutput): Promise<void> {
+export async function runDemoCommand(flags: ConfigFlags & { engine?: string; fleet?: number }, output: CommandOutput): Promise<void> {
   const started = performance.now();
   const engine = flags.engine ?? 'local';
   if (engine !== 'local' && engine !== 'tinker-local') throw new ConfigError('--engine', `must be 'local' or 'tinker-local', got ${JSON.stringify(engine)}`);
+  if (flags.fleet !== undefined && (!Number.isInteger(flags.fleet) || flags.fleet < 1 || flags.fleet > 8)) {
+    throw new ConfigError('--fleet', `must be a number of servers in 1..8, got ${String(flags.fleet)}`);
+  }
+  if (flags.fleet !== undefined && engine !== 'local') throw new ConfigError('--fleet', "trains in process; use it with --engine local (the default)");
   const { config, runDir, progress } = await prepareRun('demo', flags, output, DEMO_CONFIG);
   const backend = await initBackendAndReport(output);
   const problems = await loadProblems(config);
@@ -45,16 +53,18 @@ export async function runDemoCommand(flags: ConfigFlags & { engine?: string }, o
   output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`);
   const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
   const remote = engine === 'tinker-local' ? await startLocalTinkerEngine(config, warm.checkpointDir, output) : undefined;
+  const fleet = flags.fleet === undefined ? undefined : await startDemoFleet(config, flags.fleet, warm.checkpointDir, runDir, output);
   try {
     const rl = await runReinforcementFromCheckpoint({
-      config: remote?.config ?? config,
+      config: remote?.config ?? fleet?.config ?? config,
+      ...(fleet ? { decorateSampler: fleet.audit } : {}),
       checkpointDir: warm.checkpointDir,
       problems,
       runDir: join(runDir, 'rl'),
       progress,
       output,
       signal: signals.signal,
-      title: `oreal demo: OREAL RL after a short SFT${remote ? ' (Tinker API, local server)' : ''}`,
+      title: `oreal demo: OREAL RL after a short SFT${remote ? ' (Tinker API, local server)' : fleet ? ` (rollouts from ${fleet.servers.servers.length} oreal serve processes)` : ''}`,
     });
     const seconds = (performance.now() - started) / 1000;
     const usage = process.cpuUsage();
@@ -97,10 +107,56 @@ export async function runDemoCommand(flags: ConfigFlags & { engine?: string }, o
     await writeFileAtomic(join(runDir, 'summary.md'), `${caption}\n\n${formatMarkdownTable(header, rows)}\n`);
     output.out(`\n${caption}\n\n${formatTable(header, rows)}\n`);
     output.out(`run: ${runDir}${rl.plot ? `\nplot: ${rl.plot.png}` : ''}`);
+    if (fleet) {
+      await fleet.servers.stop();
+      const file = await writeFleetSummary({
+        runDir,
+        rlDir: join(runDir, 'rl'),
+        servers: fleet.servers.servers.length,
+        schedule: fleet.config.trainer.weightSync.schedule,
+        counts: fleet.counts(),
+        before,
+        after,
+        wallSeconds: (performance.now() - started) / 1000,
+      });
+      output.out(`fleet-summary: ${file}`);
+    }
   } finally {
     signals.dispose();
     await remote?.server.close();
+    await fleet?.servers.stop();
   }
+}
+
+/**
+ * `--fleet n`: start n `oreal serve` processes over the SFT checkpoint and point the RL config at
+ * them with weight sync (`oreal` adapter, sync schedule, token ids so the log-prob mismatch is
+ * measured per token); every sampler answer is audited for exactly-once delivery.
+ */
+async function startDemoFleet(config: OrealConfig, count: number, checkpointDir: string, runDir: string, output: CommandOutput) {
+  const modelName = 'oreal-demo-sft';
+  const servers = await startLocalFleet({ count, checkpoint: checkpointDir, modelName, cliEntry: cliEntryFile(), logDir: join(runDir, 'fleet') });
+  output.err(`fleet: ${servers.servers.map((s) => s.url).join(', ')} (oreal serve processes; logs in ${join(runDir, 'fleet')})`);
+  let audited: ReturnType<typeof withDeliveryAudit> | undefined;
+  const fleetConfig: OrealConfig = {
+    ...config,
+    sampler: { ...config.sampler, type: 'openai', baseUrls: servers.servers.map((s) => `${s.url}/v1`), model: modelName, mode: 'completions', tokenIds: true },
+    fleet: { ...config.fleet, weightSync: 'oreal' },
+    trainer: { ...config.trainer, weightSync: { ...config.trainer.weightSync, schedule: 'sync' } },
+  };
+  return {
+    config: fleetConfig,
+    servers,
+    audit: (sampler: Sampler) => (audited = withDeliveryAudit(sampler)),
+    counts: () => audited?.counts ?? { rollouts: 0, duplicated: 0, lost: 0, versions: {} },
+  };
+}
+
+/** The running `oreal` CLI's entry file (the demo starts servers with it). */
+function cliEntryFile(): string {
+  const entry = process.argv[1];
+  if (!entry || !/cli\.(m?js|ts)$/.test(entry)) throw new ConfigError('--fleet', `cannot tell which file runs the oreal CLI (argv[1] is ${JSON.stringify(entry)}); run it as \`node apps/trainer-cli/dist/cli.js demo --fleet 2\``);
+  return entry;
 }
 
 /**

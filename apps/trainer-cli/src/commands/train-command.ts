@@ -38,6 +38,11 @@ export async function runTrainCommand(flags: TrainFlags, output: CommandOutput):
     `policy ${components.policy.id}: ${components.policy.parameterCount.toLocaleString('en-US')} parameters · objective ${components.objective.id} · ` +
       `sampler ${components.sampler.id} · token RM ${components.tokenRewardModel ? 'on' : 'off'} · ${components.problems.length} train / ${components.evalProblems.length} held-out problems`,
   );
+  if (config.sampler.type === 'openai' && config.fleet.weightSync === 'none') {
+    output.err(
+      "warning: fleet.weightSync is 'none': the servers keep sampling from their own weights while the policy trains, so the run is off-policy; set fleet.weightSync (oreal, sglang or vllm) to sync them",
+    );
+  }
   const signals = abortOnSignals((signal) => output.err(`${signal}: saving a checkpoint and stopping after the current step (again to exit now)`));
   try {
     const run = await runReinforcement({

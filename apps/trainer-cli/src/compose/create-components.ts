@@ -25,6 +25,7 @@ import {
 import { createTokenRewardModel } from '@oreal-ts/token-rm';
 import { taskAlphabet } from '@oreal-ts/trainer';
 import type { OptimizerConfig, OrealConfig } from '../config/schema';
+import { createFleetComponents, type FleetComponents } from './create-fleet';
 import { createTinkerEngine } from './create-tinker-engine';
 import { loadProblems } from './load-problems';
 import { promptTemplateFor } from './prompt-templates';
@@ -48,6 +49,8 @@ export interface Components {
   readonly tokenRewardModel: TokenRewardModel | undefined;
   readonly problems: Problem[];
   readonly evalProblems: Problem[];
+  /** The fleet and its weight publisher, when `fleet.weightSync` is not `none`. */
+  readonly fleet?: FleetComponents;
   /** Release models and worker threads. */
   dispose(): Promise<void>;
 }
@@ -142,6 +145,7 @@ export function createSamplerFromConfig(config: OrealConfig, policy: Policy, tok
     concurrencyPerUrl: settings.concurrencyPerUrl,
     maxRetries: settings.maxRetries,
     timeoutMs: settings.timeoutMs,
+    tokenIds: settings.tokenIds,
   });
 }
 
@@ -177,7 +181,8 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
           })
         : undefined;
   const verifier = overrides.verifier ?? createVerifierFromConfig(config);
-  const sampler = overrides.sampler ?? createSamplerFromConfig(config, policy, tokenizer);
+  const fleet = config.fleet.weightSync !== 'none' && !overrides.sampler ? createFleetComponents(config, policy, tokenizer) : undefined;
+  const sampler = overrides.sampler ?? fleet?.sampler ?? createSamplerFromConfig(config, policy, tokenizer);
   const splits = overrides.problems && overrides.evalProblems ? undefined : await loadProblems(config);
   return {
     backend,
@@ -190,7 +195,9 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
     tokenRewardModel,
     problems: overrides.problems ?? splits?.train ?? [],
     evalProblems: overrides.evalProblems ?? splits?.test ?? [],
+    ...(fleet ? { fleet } : {}),
     async dispose() {
+      fleet?.fleet.close();
       tokenRewardModel?.dispose();
       if (reference && reference !== policy) reference.dispose();
       policy.dispose();
@@ -222,6 +229,9 @@ function clonePolicy(policy: TrainablePolicy): Policy {
 
 /** `engine.type: tinker`: policy, reference and sampler on the remote engine; verifier, objective and token RM local. */
 async function createRemoteComponents(config: OrealConfig, overrides: ComponentOverrides, backend: BackendReport, rlSteps: number): Promise<Components> {
+  if (config.fleet.weightSync !== 'none') {
+    throw new ConfigError('fleet.weightSync', "with engine.type tinker the engine samples from the weights it trains; leave fleet.weightSync at 'none'");
+  }
   if (config.sampler.type !== 'local') {
     throw new ConfigError('sampler.type', "with engine.type tinker the rollouts come from the engine's sampler; leave sampler.type at 'local' (its default)");
   }

@@ -21,6 +21,7 @@ export function createTrainerFromComponents(
     evalProblems: components.evalProblems,
     config: config.trainer,
     runDir,
+    ...(components.fleet ? { publisher: components.fleet.publisherFor(runDir), weightSync: components.fleet.fleet } : {}),
     ...(hooks ? { hooks } : {}),
   });
 }

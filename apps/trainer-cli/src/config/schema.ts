@@ -81,6 +81,10 @@ export const SamplerSectionSchema = z
     concurrencyPerUrl: z.number().int().positive().default(4),
     maxRetries: z.number().int().min(0).default(4),
     timeoutMs: z.number().int().positive().default(60_000),
+    tokenIds: z
+      .boolean()
+      .default(false)
+      .describe("OpenAI sampler: ask for token ids (vLLM's return_tokens_as_token_ids, served by `oreal serve`) so rollouts are not re-tokenised and the log-prob mismatch is measured token by token."),
   })
   .superRefine((value, context) => {
     if (value.type === 'openai' && value.baseUrls.length === 0) {
@@ -159,6 +163,25 @@ export const TokenRewardModelSectionSchema = z.strictObject({
   optimizer: OptimizerSchema.prefault({ learningRate: 1e-3 }).describe('Its own AdamW (reference: 4× the policy lr at 7B).'),
 });
 
+/**
+ * `fleet`: weight sync to the OpenAI-compatible servers of `sampler.baseUrls`. With `weightSync`
+ * other than `none`, the trainer publishes its weights as Hugging Face checkpoint folders under the
+ * run folder (`publishDir`) and has every server load them (schedule and cadence in
+ * `trainer.weightSync`), so rollouts come from the weights being trained. `none` keeps the
+ * servers' own weights: the run is then off-policy, and the trainer says so once.
+ */
+export const FleetSectionSchema = z.strictObject({
+  weightSync: z
+    .enum(['none', 'oreal', 'sglang', 'vllm'])
+    .default('none')
+    .describe("How the servers load new weights: 'oreal' (`oreal serve`'s /v1/load_weights), 'sglang' (/update_weights_from_disk), 'vllm' (see the fleet README), 'none' (never)."),
+  publishDir: z.string().min(1).default('weights').describe('Folder of published versions policy-v<step>, relative to the run folder unless absolute; servers must read it at the same path.'),
+  keep: z.number().int().min(1).default(3).describe('Published versions kept on disk.'),
+  mode: z.enum(['full', 'delta']).default('full').describe("'full': every tensor each time; 'delta': only the tensors that changed ('oreal' servers only)."),
+  dtype: z.enum(['F32', 'BF16']).default('F32').describe('Tensor type of the published files (F32 keeps the trainer and the servers on the same numbers).'),
+  probeIntervalMs: z.number().int().positive().default(1000).describe('How often a server that dropped out is probed; one that answers is brought to the current version before it gets work.'),
+});
+
 /** `sft`: the supervised warm start on the generated step-by-step solutions. */
 export const SftSectionSchema = z.strictObject({
   steps: z.number().int().min(0).default(200),
@@ -191,6 +214,7 @@ export const OrealConfigSchema = z.strictObject({
   data: DataSectionSchema.prefault({}),
   engine: EngineSectionSchema.prefault({}),
   sampler: SamplerSectionSchema.prefault({}),
+  fleet: FleetSectionSchema.prefault({}),
   verifier: VerifierSectionSchema.prefault({}),
   objective: ObjectiveSectionSchema.prefault({}),
   tokenRewardModel: TokenRewardModelSectionSchema.prefault({}),

@@ -1,3 +1,4 @@
+import type { Sampler } from '@oreal-ts/core';
 import type { OrealConfig } from '../config/schema';
 import { createComponentsFromConfig } from '../compose/create-components';
 import type { ProblemSplits } from '../compose/load-problems';
@@ -15,9 +16,12 @@ export async function runReinforcementFromCheckpoint(options: {
   readonly output: CommandOutput;
   readonly signal?: AbortSignal;
   readonly title: string;
+  /** Wrap the composed sampler (e.g. to audit its answers). */
+  readonly decorateSampler?: (sampler: Sampler) => Sampler;
 }): Promise<ReinforcementResult & { parameterCount: number }> {
   const config: OrealConfig = { ...options.config, model: { ...options.config.model, checkpoint: options.checkpointDir } };
-  const components = await createComponentsFromConfig(config, { problems: options.problems.train, evalProblems: options.problems.test });
+  const built = await createComponentsFromConfig(config, { problems: options.problems.train, evalProblems: options.problems.test });
+  const components = options.decorateSampler ? { ...built, sampler: options.decorateSampler(built.sampler), dispose: () => built.dispose() } : built;
   try {
     const result = await runReinforcement({
       config,
