@@ -15,16 +15,15 @@ import { createObjectiveRegistry } from '@oreal-ts/oreal-objective';
 import { createLocalSampler, createOpenAISampler } from '@oreal-ts/sampler';
 import {
   createCharTokenizer,
-  createTokenScorer,
   createTransformerPolicy,
   initBackend,
   loadTokenizer,
   loadTransformerPolicy,
   type TransformerPolicy,
 } from '@oreal-ts/tensor-model';
-import { createTokenRewardModel } from '@oreal-ts/token-rm';
 import { taskAlphabet } from '@oreal-ts/trainer';
 import type { OptimizerConfig, OrealConfig } from '../config/schema';
+import { createTokenRewardModelFromConfig, trainingOptions } from './token-reward-model';
 import { createFleetComponents, type FleetComponents } from './create-fleet';
 import { createTinkerEngine } from './create-tinker-engine';
 import { loadProblems } from './load-problems';
@@ -60,17 +59,7 @@ export type ComponentOverrides = Partial<
   Pick<Components, 'tokenizer' | 'policy' | 'reference' | 'sampler' | 'verifier' | 'objective' | 'tokenRewardModel' | 'problems' | 'evalProblems'>
 >;
 
-/** The schedule settings the tensor-model factories take, for `totalSteps` optimiser steps. */
-export function trainingOptions(optimizer: OptimizerConfig, totalSteps: number) {
-  return {
-    learningRate: optimizer.learningRate,
-    weightDecay: optimizer.weightDecay,
-    warmupSteps: optimizer.warmupSteps,
-    totalSteps: Math.max(1, totalSteps),
-    minLearningRateRatio: optimizer.minLearningRateRatio,
-    gradClipNorm: optimizer.gradClipNorm,
-  };
-}
+export { trainingOptions } from './token-reward-model';
 
 /** The built-in character tokenizer over the task alphabet. */
 export function createTaskTokenizer(): Tokenizer & { save(dir: string): Promise<void> } {
@@ -170,15 +159,7 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
     'tokenRewardModel' in overrides
       ? overrides.tokenRewardModel
       : config.tokenRewardModel.enabled
-        ? createTokenRewardModel({
-            positiveThreshold: config.tokenRewardModel.positiveThreshold,
-            negativeThreshold: config.tokenRewardModel.negativeThreshold,
-            ...(config.tokenRewardModel.topKRescale ? { topKRescale: config.tokenRewardModel.topKRescale } : {}),
-            scorer: createTokenScorer(asTransformerPolicy(policy), {
-              training: trainingOptions(config.tokenRewardModel.optimizer, config.trainer.steps),
-              seed: config.seed,
-            }),
-          })
+        ? createTokenRewardModelFromConfig(config, asTransformerPolicy(policy))
         : undefined;
   const verifier = overrides.verifier ?? createVerifierFromConfig(config);
   const fleet = config.fleet.weightSync !== 'none' && !overrides.sampler ? createFleetComponents(config, policy, tokenizer) : undefined;

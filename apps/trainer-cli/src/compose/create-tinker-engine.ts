@@ -1,9 +1,9 @@
 import { ConfigError, type Policy, type Sampler, type TokenRewardModel, type Tokenizer, type TrainablePolicy } from '@oreal-ts/core';
 import { createTinkerPolicy, createTinkerSampler, createTinkerServiceClient, type TinkerPolicy, type TinkerServiceClient } from '@oreal-ts/tinker';
-import { createTokenScorer, loadTokenizer, loadTransformerPolicy, readCheckpointConfig } from '@oreal-ts/tensor-model';
-import { createTokenRewardModel } from '@oreal-ts/token-rm';
+import { loadTokenizer, loadTransformerPolicy, readCheckpointConfig } from '@oreal-ts/tensor-model';
 import type { OptimizerConfig, OrealConfig } from '../config/schema';
 import { promptTemplateFor } from './prompt-templates';
+import { createTokenRewardModelFromConfig, trainingOptions } from './token-reward-model';
 
 /** The components a run gets from a remote Tinker engine. */
 export interface TinkerEngineComponents {
@@ -25,17 +25,7 @@ export interface TinkerEngineComponents {
  * Tinker engine take the same steps.
  */
 export function remoteOptimizer(optimizer: OptimizerConfig, totalSteps: number) {
-  return {
-    learningRate: optimizer.learningRate,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    weightDecay: optimizer.weightDecay,
-    warmupSteps: optimizer.warmupSteps,
-    totalSteps: Math.max(1, totalSteps),
-    minLearningRateRatio: optimizer.minLearningRateRatio,
-    gradClipNorm: optimizer.gradClipNorm,
-  };
+  return { ...trainingOptions(optimizer, totalSteps), beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 }
 
 /**
@@ -109,22 +99,7 @@ export async function createTinkerEngine(
       }
       const backbone = await loadTransformerPolicy(checkpoint);
       try {
-        tokenRewardModel = createTokenRewardModel({
-          positiveThreshold: config.tokenRewardModel.positiveThreshold,
-          negativeThreshold: config.tokenRewardModel.negativeThreshold,
-          ...(config.tokenRewardModel.topKRescale ? { topKRescale: config.tokenRewardModel.topKRescale } : {}),
-          scorer: createTokenScorer(backbone, {
-            training: {
-              learningRate: config.tokenRewardModel.optimizer.learningRate,
-              weightDecay: config.tokenRewardModel.optimizer.weightDecay,
-              warmupSteps: config.tokenRewardModel.optimizer.warmupSteps,
-              totalSteps: Math.max(1, config.trainer.steps),
-              minLearningRateRatio: config.tokenRewardModel.optimizer.minLearningRateRatio,
-              gradClipNorm: config.tokenRewardModel.optimizer.gradClipNorm,
-            },
-            seed: config.seed,
-          }),
-        });
+        tokenRewardModel = createTokenRewardModelFromConfig(config, backbone);
       } finally {
         backbone.dispose();
       }

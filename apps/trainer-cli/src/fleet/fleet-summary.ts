@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DataFormatError, parseJsonl } from '@oreal-ts/core';
+import { parseJsonl } from '@oreal-ts/core';
 import { writeJsonAtomic } from '@oreal-ts/core/node';
 import type { EvalMetrics } from '@oreal-ts/trainer';
 import type { DeliveryCounts } from './delivery-audit';
@@ -55,13 +55,10 @@ export async function summariseFleetRun(options: {
   readonly wallSeconds: number;
 }): Promise<FleetSummary> {
   const metricsFile = join(options.rlDir, 'metrics.jsonl');
-  const steps = parseJsonl(await readFile(metricsFile, 'utf8'))
-    .filter((line) => (line as { type?: unknown }).type === 'step')
-    .map((line, i) => {
-      const parsed = StepLineSchema.safeParse(line);
-      if (!parsed.success) throw new DataFormatError(metricsFile, i + 1, String(parsed.error.issues[0]?.path.join('.') ?? ''), parsed.error.message);
-      return parsed.data;
-    });
+  const StepOrOther = z.union([StepLineSchema, z.looseObject({ type: z.string().refine((t) => t !== 'step') })]);
+  const steps = parseJsonl(await readFile(metricsFile, 'utf8'), metricsFile, StepOrOther)
+    .map((record) => record.value)
+    .filter((line): line is z.output<typeof StepLineSchema> => line.type === 'step');
   const weightsText = await readFile(join(options.rlDir, 'weights.jsonl'), 'utf8').catch(() => '');
   const weightSyncs = weightsText.split('\n').filter((line) => line.trim() !== '').length;
   const staleMax = finite(steps.map((s) => s.stalenessMax));
