@@ -31,14 +31,28 @@ describe('RL over a fleet of two oreal serve processes', () => {
   it('delivers every rollout exactly once, from the published version, when a server is killed mid-step', async () => {
     const dir = await tempDir('oreal-fleet-faults-');
     const checkpoint = inject('sftCheckpoint');
-    const fleetProcesses = await startLocalFleet({ count: 2, checkpoint, modelName: 'tiny', cliEntry: CLI_BUNDLE, logDir: join(dir, 'servers') });
+    const fleetProcesses = await startLocalFleet({
+      count: 2,
+      checkpoint,
+      modelName: 'tiny',
+      cliEntry: CLI_BUNDLE,
+      logDir: join(dir, 'servers'),
+    });
     try {
       const base = tinyConfig({ runsDir: join(dir, 'runs'), checkpoint });
       const config = parseConfig(
         OrealConfigSchema,
         {
           ...base,
-          sampler: { type: 'openai', baseUrls: fleetProcesses.servers.map((s) => `${s.url}/v1`), model: 'tiny', tokenIds: true, concurrencyPerUrl: 2, maxRetries: 4, timeoutMs: 30_000 },
+          sampler: {
+            type: 'openai',
+            baseUrls: fleetProcesses.servers.map((s) => `${s.url}/v1`),
+            model: 'tiny',
+            tokenIds: true,
+            concurrencyPerUrl: 2,
+            maxRetries: 4,
+            timeoutMs: 30_000,
+          },
           fleet: { weightSync: 'oreal', probeIntervalMs: 200 },
           trainer: { ...base.trainer, steps: 4, evalEvery: 0, weightSync: { schedule: 'sync', every: 1 } },
         },

@@ -30,18 +30,32 @@ describe('generateBatch', () => {
   it('finds a stop string long after the start of the response (tail-window search)', async () => {
     const text = `${'x'.repeat(60)}<stop>${'y'.repeat(10)}`;
     const policy = createScriptedPolicy(() => ids(text));
-    const [row] = await generateBatch(policy, createFakeTokenizer(), [{ promptIds: [1], rng: new SeededRng(1) }], {
-      ...greedy,
-      maxNewTokens: 100,
-      stop: ['<stop>', 'zz'],
+    const [row] = await generateBatch(
+      policy,
+      createFakeTokenizer(),
+      [{ promptIds: [1], rng: new SeededRng(1) }],
+      {
+        ...greedy,
+        maxNewTokens: 100,
+        stop: ['<stop>', 'zz'],
+      },
+    );
+    expect(row).toMatchObject({
+      text: `${'x'.repeat(60)}<stop>`,
+      stopString: '<stop>',
+      finishReason: 'stop',
     });
-    expect(row).toMatchObject({ text: `${'x'.repeat(60)}<stop>`, stopString: '<stop>', finishReason: 'stop' });
     expect(row!.tokenIds).toHaveLength(66);
   });
 
   it('reports top alternatives when asked', async () => {
     const policy = createScriptedPolicy(() => ids('ab'));
-    const [row] = await generateBatch(policy, createFakeTokenizer(), [{ promptIds: [1], rng: new SeededRng(1) }], { ...greedy, maxNewTokens: 2, topLogProbs: 3 });
+    const [row] = await generateBatch(
+      policy,
+      createFakeTokenizer(),
+      [{ promptIds: [1], rng: new SeededRng(1) }],
+      { ...greedy, maxNewTokens: 2, topLogProbs: 3 },
+    );
     expect(row!.topLogProbs).toHaveLength(2);
     expect(row!.topLogProbs![0]![0]!.tokenId).toBe('a'.charCodeAt(0));
     expect(row!.topLogProbs![0]).toHaveLength(3);
@@ -61,10 +75,19 @@ describe('generateBatch vocabulary', () => {
           logits['q'.charCodeAt(0)] = 1;
           return logits;
         };
-        return { batchSize: promptIds.length, prefill: async () => promptIds.map(row), step: async () => promptIds.map(row), dispose: () => undefined };
+        return {
+          batchSize: promptIds.length,
+          prefill: async () => promptIds.map(row),
+          step: async () => promptIds.map(row),
+          dispose: () => undefined,
+        };
       },
     };
-    const [row] = await generateBatch(padded, tokenizer, [{ promptIds: [1], rng: new SeededRng(2) }], { ...greedy, temperature: 1, maxNewTokens: 20 });
+    const [row] = await generateBatch(padded, tokenizer, [{ promptIds: [1], rng: new SeededRng(2) }], {
+      ...greedy,
+      temperature: 1,
+      maxNewTokens: 20,
+    });
     expect(row!.tokenIds.every((id) => id < 128)).toBe(true);
     const z = new Float32Array(160).fill(5, 128);
     z['q'.charCodeAt(0)] = 1;

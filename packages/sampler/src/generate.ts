@@ -75,9 +75,17 @@ export function topTokens(logits: ArrayLike<number>, count: number): TokenLogPro
 }
 
 /** Throw a clear error when a prompt cannot fit `maxNewTokens` more tokens in the model's context. */
-export function assertPromptFits(policy: Pick<Policy, 'maxSequenceLength'>, promptLength: number, maxNewTokens: number, where: string): void {
+export function assertPromptFits(
+  policy: Pick<Policy, 'maxSequenceLength'>,
+  promptLength: number,
+  maxNewTokens: number,
+  where: string,
+): void {
   if (promptLength === 0) {
-    throw new InvalidArgumentError(where, 'the prompt has no tokens; give a non-empty prompt or a tokenizer with a BOS token');
+    throw new InvalidArgumentError(
+      where,
+      'the prompt has no tokens; give a non-empty prompt or a tokenizer with a BOS token',
+    );
   }
   if (promptLength + maxNewTokens > policy.maxSequenceLength) {
     throw new InvalidArgumentError(
@@ -99,7 +107,12 @@ interface RowPlan {
 
 function planFor(settings: GenerationSettings): RowPlan {
   const longestStop = settings.stop.reduce((m, stop) => Math.max(m, stop.length), 0);
-  return { settings, stopTokens: new Set(settings.stopTokenIds), stopWindow: longestStop + 8, topCount: settings.topLogProbs ?? 0 };
+  return {
+    settings,
+    stopTokens: new Set(settings.stopTokenIds),
+    stopWindow: longestStop + 8,
+    topCount: settings.topLogProbs ?? 0,
+  };
 }
 
 /**
@@ -123,14 +136,26 @@ export async function generateBatch(
   const plans = new Map<GenerationSettings, RowPlan>();
   const rowPlans = requests.map((request, row) => {
     const rowSettings = request.settings ?? settings;
-    assertPromptFits(policy, request.promptIds.length, rowSettings.maxNewTokens, `requests[${row}].promptIds`);
+    assertPromptFits(
+      policy,
+      request.promptIds.length,
+      rowSettings.maxNewTokens,
+      `requests[${row}].promptIds`,
+    );
     let plan = plans.get(rowSettings);
     if (!plan) plans.set(rowSettings, (plan = planFor(rowSettings)));
     return plan;
   });
   const maxNewTokens = Math.max(...rowPlans.map((plan) => plan.settings.maxNewTokens));
   const fillTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
-  const rows: RowState[] = requests.map(() => ({ tokenIds: [], logProbs: [], done: false, finishReason: 'length', text: undefined, topLogProbs: [] }));
+  const rows: RowState[] = requests.map(() => ({
+    tokenIds: [],
+    logProbs: [],
+    done: false,
+    finishReason: 'length',
+    text: undefined,
+    topLogProbs: [],
+  }));
   const session = await policy.startDecoding(requests.map((r) => r.promptIds));
   try {
     let logits = await session.prefill(); // B × [V]
@@ -140,10 +165,15 @@ export async function generateBatch(
         if (row.done) return;
         const plan = rowPlans[r] as RowPlan;
         const rowLogits = logits[r];
-        if (!rowLogits) throw new InvalidArgumentError('policy', `decoding session returned ${logits.length} logit rows for a batch of ${rows.length}`);
+        if (!rowLogits)
+          throw new InvalidArgumentError(
+            'policy',
+            `decoding session returned ${logits.length} logit rows for a batch of ${rows.length}`,
+          );
         // Draw only ids the tokenizer knows (models may pad their vocabulary past it, as Qwen2 does);
         // the log-prob stays the model's own, over its whole vocabulary.
-        const drawable = rowLogits.length > tokenizer.vocabSize ? rowLogits.subarray(0, tokenizer.vocabSize) : rowLogits;
+        const drawable =
+          rowLogits.length > tokenizer.vocabSize ? rowLogits.subarray(0, tokenizer.vocabSize) : rowLogits;
         const { tokenId } = sampleToken(drawable, plan.settings, (requests[r] as GenerationRequest).rng);
         const logProb = logProbAt(rowLogits, tokenId);
         row.tokenIds.push(tokenId);
@@ -195,8 +225,16 @@ export async function generateSequences(
   settings: GenerationSettings,
   batchSize: number,
 ): Promise<GeneratedSequence[]> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${batchSize}`);
-  requests.forEach((request, row) => assertPromptFits(policy, request.promptIds.length, (request.settings ?? settings).maxNewTokens, `requests[${row}].promptIds`));
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InvalidArgumentError('batchSize', `must be a positive integer, got ${batchSize}`);
+  requests.forEach((request, row) =>
+    assertPromptFits(
+      policy,
+      request.promptIds.length,
+      (request.settings ?? settings).maxNewTokens,
+      `requests[${row}].promptIds`,
+    ),
+  );
   const out: GeneratedSequence[] = [];
   for (let start = 0; start < requests.length; start += batchSize) {
     out.push(...(await generateBatch(policy, tokenizer, requests.slice(start, start + batchSize), settings)));

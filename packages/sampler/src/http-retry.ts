@@ -1,6 +1,6 @@
 import { HttpRequestError } from '@oreal-ts/core';
 import { ErrorBodySchema } from './openai-schemas';
-import type { UrlPool } from './url-pool';
+import type { SamplerServerPool } from './url-pool';
 
 /** Exponential back-off between retries. */
 export interface BackoffOptions {
@@ -26,7 +26,13 @@ export interface RetrySettings {
   /** Aborts waiting and in-flight attempts (another request of the same call failed for good). */
   readonly signal?: AbortSignal;
   /** Called before each retry, for logging (`url`, attempt number, why). Never receives secrets. */
-  readonly onRetry?: (info: { url: string; attempt: number; status: number | undefined; reason: string; delayMs: number }) => void;
+  readonly onRetry?: (info: {
+    url: string;
+    attempt: number;
+    status: number | undefined;
+    reason: string;
+    delayMs: number;
+  }) => void;
   /** Random source for jitter; default `Math.random`. */
   readonly random?: () => number;
 }
@@ -34,7 +40,7 @@ export interface RetrySettings {
 /** What one attempt produced. */
 type AttemptResult =
   | { kind: 'ok'; value: unknown }
-  | { kind: 'retry'; status: number | undefined; reason: string; retryAfterMs?: number }
+  | { kind: 'retry'; status: number | undefined; reason: string; retryAfterMs?: number; transport?: boolean }
   | { kind: 'fatal'; status: number | undefined; reason: string };
 
 /**
@@ -42,7 +48,12 @@ type AttemptResult =
  * `d = min(maxMs, initialMs · 2^attempt)`, uniform in [d/2, d]; a server's `Retry-After` raises it
  * (never above `maxMs`).
  */
-export function backoffDelay(attempt: number, backoff: BackoffOptions, random: () => number, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  backoff: BackoffOptions,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
   const jittered = ceiling / 2 + random() * (ceiling / 2);
   return Math.min(backoff.maxMs, Math.max(jittered, retryAfterMs ?? 0));
@@ -76,9 +87,11 @@ function serverMessage(body: string): string {
     if (parsed.success) {
       const data = parsed.data as { error?: unknown; message?: unknown; detail?: unknown };
       if (typeof data.error === 'string') return data.error;
-      if (data.error && typeof (data.error as { message?: unknown }).message === 'string') return (data.error as { message: string }).message;
+      if (data.error && typeof (data.error as { message?: unknown }).message === 'string')
+        return (data.error as { message: string }).message;
       if (typeof data.message === 'string') return data.message;
-      if (data.detail !== undefined) return typeof data.detail === 'string' ? data.detail : JSON.stringify(data.detail);
+      if (data.detail !== undefined)
+        return typeof data.detail === 'string' ? data.detail : JSON.stringify(data.detail);
     }
   } catch {
     // not JSON: fall through to the raw text
@@ -89,7 +102,8 @@ function serverMessage(body: string): string {
 
 /** Name a network-level failure (reset, refused, timeout) from fetch's error and its causes. */
 function describeNetworkError(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return `timed out after ${timeoutMs} ms`;
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 4; depth++) {
@@ -100,7 +114,12 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   return parts.length > 0 ? `connection failed: ${parts.join(': ')}` : `connection failed: ${String(error)}`;
 }
 
-async function attempt(url: string, body: string, settings: RetrySettings, validate: (value: unknown) => string | undefined): Promise<AttemptResult> {
+async function attempt(
+  url: string,
+  body: string,
+  settings: RetrySettings,
+  validate: (value: unknown) => string | undefined,
+): Promise<AttemptResult> {
   const timeout = AbortSignal.timeout(settings.timeoutMs);
   const signal = settings.signal ? AbortSignal.any([timeout, settings.signal]) : timeout;
   let response: Response;
@@ -115,13 +134,26 @@ async function attempt(url: string, body: string, settings: RetrySettings, valid
     text = await response.text();
   } catch (error) {
     if (settings.signal?.aborted) return { kind: 'fatal', status: undefined, reason: 'cancelled' };
-    return { kind: 'retry', status: undefined, reason: describeNetworkError(timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error, settings.timeoutMs) };
+    return {
+      kind: 'retry',
+      status: undefined,
+      reason: describeNetworkError(
+        timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : error,
+        settings.timeoutMs,
+      ),
+      transport: true,
+    };
   }
   if (!response.ok) {
     const reason = serverMessage(text);
     if (isRetryableStatus(response.status)) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return { kind: 'retry', status: response.status, reason, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return {
+        kind: 'retry',
+        status: response.status,
+        reason,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
     }
     return { kind: 'fatal', status: response.status, reason };
   }
@@ -133,7 +165,8 @@ async function attempt(url: string, body: string, settings: RetrySettings, valid
     return { kind: 'retry', status: response.status, reason: `response is not JSON: ${text.slice(0, 120)}` };
   }
   const problem = validate(value);
-  if (problem !== undefined) return { kind: 'retry', status: response.status, reason: `unexpected response: ${problem}` };
+  if (problem !== undefined)
+    return { kind: 'retry', status: response.status, reason: `unexpected response: ${problem}` };
   return { kind: 'ok', value };
 }
 
@@ -151,20 +184,21 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * POST `body` to `path` on a base URL from `pool`, retrying on 429/408/5xx, connection errors,
+ * POST `body` (or `body(baseUrl)`, built per server) to `path` on a base URL from `pool`, retrying on 429/408/5xx, connection errors,
  * timeouts, and 2xx bodies that fail `validate` (which returns a problem description or undefined),
- * with exponential back-off and jitter; a retry prefers another base URL. Any other 4xx fails at
- * once with the server's message. Failures throw `HttpRequestError(url, lastStatus, …)` with every
+ * with exponential back-off and jitter; a retry prefers another base URL, and a transport failure
+ * (refused, reset, timeout) is reported to the pool first. Any other 4xx fails at once with the
+ * server's message. Failures throw `HttpRequestError(url, lastStatus, …)` with every
  * secret redacted.
  */
 export async function postJsonWithRetry(
-  pool: UrlPool,
+  pool: SamplerServerPool,
   path: string,
-  body: unknown,
+  body: unknown | ((baseUrl: string) => unknown),
   settings: RetrySettings,
   validate: (value: unknown) => string | undefined,
-): Promise<{ url: string; value: unknown }> {
-  const payload = JSON.stringify(body);
+): Promise<{ url: string; baseUrl: string; value: unknown }> {
+  const fixed = typeof body === 'function' ? undefined : JSON.stringify(body);
   const random = settings.random ?? Math.random;
   let lastUrl: string | undefined;
   let last: { status: number | undefined; reason: string } = { status: undefined, reason: 'not attempted' };
@@ -174,20 +208,30 @@ export async function postJsonWithRetry(
     const url = `${lease.url}${path}`;
     let result: AttemptResult;
     try {
+      const payload = fixed ?? JSON.stringify((body as (baseUrl: string) => unknown)(lease.url));
       result = await attempt(url, payload, settings, validate);
     } finally {
       lease.release();
     }
     lastUrl = lease.url;
-    if (result.kind === 'ok') return { url, value: result.value };
+    if (result.kind === 'ok') return { url, baseUrl: lease.url, value: result.value };
     last = { status: result.status, reason: redact(result.reason, settings.secrets) };
+    if (result.kind === 'retry' && result.transport) pool.reportFailure?.(lease.url, last.reason);
     if (result.kind === 'fatal') throw new HttpRequestError(url, result.status, last.reason);
     if (attemptIndex === settings.maxRetries) {
-      throw new HttpRequestError(url, last.status, `gave up after ${attemptIndex + 1} attempts; last error: ${last.reason}`);
+      throw new HttpRequestError(
+        url,
+        last.status,
+        `gave up after ${attemptIndex + 1} attempts; last error: ${last.reason}`,
+      );
     }
     const delayMs = backoffDelay(attemptIndex, settings.backoff, random, result.retryAfterMs);
     settings.onRetry?.({ url, attempt: attemptIndex + 1, status: last.status, reason: last.reason, delayMs });
     await sleep(delayMs, settings.signal);
   }
-  throw new HttpRequestError(`${lastUrl ?? pool.urls[0]}${path}`, last.status, `cancelled; last error: ${last.reason}`);
+  throw new HttpRequestError(
+    `${lastUrl ?? pool.urls[0]}${path}`,
+    last.status,
+    `cancelled; last error: ${last.reason}`,
+  );
 }

@@ -4,7 +4,12 @@
  * servers (retries, back-off, per-URL concurrency).
  */
 export { createLocalSampler, encodePrompt, type LocalSamplerOptions } from './local-sampler';
-export { createOpenAISampler, normaliseBaseUrl, parseTokenIds, type OpenAISamplerOptions } from './openai-sampler';
+export {
+  createOpenAISampler,
+  normaliseBaseUrl,
+  parseTokenIds,
+  type OpenAISamplerOptions,
+} from './openai-sampler';
 export {
   generateBatch,
   generateSequences,
@@ -27,7 +32,27 @@ export {
   type SampledToken,
 } from './sampling';
 export { findStopString, type StopMatch } from './stop-strings';
-export { plainPrompt, chatPrompt, questionOnlyPrompt, renderPrompt, renderMessagesAsText, BOXED_INSTRUCTION } from './prompt-template';
-export { backoffDelay, parseRetryAfter, isRetryableStatus, redact, postJsonWithRetry, type BackoffOptions, type RetrySettings } from './http-retry';
-export { UrlPool, type UrlLease } from './url-pool';
-export { CompletionResponseSchema, ChatResponseSchema, CompletionChoiceSchema, ChatChoiceSchema } from './openai-schemas';
+export {
+  plainPrompt,
+  chatPrompt,
+  questionOnlyPrompt,
+  renderPrompt,
+  renderMessagesAsText,
+  BOXED_INSTRUCTION,
+} from './prompt-template';
+export {
+  backoffDelay,
+  parseRetryAfter,
+  isRetryableStatus,
+  redact,
+  postJsonWithRetry,
+  type BackoffOptions,
+  type RetrySettings,
+} from './http-retry';
+export { UrlPool, type UrlLease, type SamplerServerPool } from './url-pool';
+export {
+  CompletionResponseSchema,
+  ChatResponseSchema,
+  CompletionChoiceSchema,
+  ChatChoiceSchema,
+} from './openai-schemas';

@@ -22,7 +22,11 @@ function letters() {
 
 describe('createLocalSampler', () => {
   it('returns n rollouts per problem, in problem order, with sample indices 0..n-1', async () => {
-    const sampler = createLocalSampler({ policy: letters(), tokenizer: createFakeTokenizer(), prompt: questionOnlyPrompt });
+    const sampler = createLocalSampler({
+      policy: letters(),
+      tokenizer: createFakeTokenizer(),
+      prompt: questionOnlyPrompt,
+    });
     const groups = await sampler.sample(problems, base);
     expect(groups.map((g) => g.problem.id)).toEqual(['p1', 'p2', 'p3']);
     for (const group of groups) {
@@ -36,7 +40,8 @@ describe('createLocalSampler', () => {
   });
 
   it('is deterministic for a seed, independent of batch size, and varies with the seed', async () => {
-    const make = (batchSize: number) => createLocalSampler({ policy: letters(), tokenizer: createFakeTokenizer(), batchSize });
+    const make = (batchSize: number) =>
+      createLocalSampler({ policy: letters(), tokenizer: createFakeTokenizer(), batchSize });
     const a = await make(16).sample(problems, base);
     const b = await make(16).sample(problems, base);
     const c = await make(1).sample(problems, base);
@@ -54,7 +59,12 @@ describe('createLocalSampler', () => {
     logits['c'.charCodeAt(0)] = 3; // 'c' is now the argmax
     const greedyPolicy = createTabularPolicy({ vocabSize: 128, initialLogits: logits });
     const sampler = createLocalSampler({ policy: greedyPolicy, tokenizer: createFakeTokenizer() });
-    const [group] = await sampler.sample([problems[0]!], { ...base, temperature: 0, seed: undefined, maxNewTokens: 5 });
+    const [group] = await sampler.sample([problems[0]!], {
+      ...base,
+      temperature: 0,
+      seed: undefined,
+      maxNewTokens: 5,
+    });
     const expectedLogProb = Math.log(greedyPolicy.probabilities()['c'.charCodeAt(0)]!);
     for (const r of group!.rollouts) {
       expect(r.text).toBe('ccccc');
@@ -75,7 +85,11 @@ describe('createLocalSampler', () => {
 
   it('keeps the stop token as the last response token and drops it from the text', async () => {
     const policy = createScriptedPolicy(() => [...ids('hi'), 0]);
-    const sampler = createLocalSampler({ policy, tokenizer: createFakeTokenizer(), prompt: questionOnlyPrompt });
+    const sampler = createLocalSampler({
+      policy,
+      tokenizer: createFakeTokenizer(),
+      prompt: questionOnlyPrompt,
+    });
     const [group] = await sampler.sample([problems[0]!], { ...base, n: 2, temperature: 0 });
     for (const r of group!.rollouts) {
       expect(r.tokenIds).toEqual([...ids('hi'), 0]);
@@ -87,15 +101,30 @@ describe('createLocalSampler', () => {
   it('stops on extra stop token ids, kept as the last token', async () => {
     const policy = createScriptedPolicy(() => ids('ab;cd'));
     const sampler = createLocalSampler({ policy, tokenizer: createFakeTokenizer() });
-    const [group] = await sampler.sample([problems[0]!], { ...base, n: 1, temperature: 0, stopTokenIds: [';'.charCodeAt(0)] });
+    const [group] = await sampler.sample([problems[0]!], {
+      ...base,
+      n: 1,
+      temperature: 0,
+      stopTokenIds: [';'.charCodeAt(0)],
+    });
     expect(group!.rollouts[0]).toMatchObject({ text: 'ab;', tokenIds: ids('ab;'), finishReason: 'stop' });
   });
 
   it('stops on a stop string and keeps it at the end of the text', async () => {
     const policy = createScriptedPolicy(() => ids('x = 5 END more text'));
     const sampler = createLocalSampler({ policy, tokenizer: createFakeTokenizer() });
-    const [group] = await sampler.sample([problems[0]!], { ...base, n: 1, temperature: 0, maxNewTokens: 30, stop: ['END', 'never'] });
-    expect(group!.rollouts[0]).toMatchObject({ text: 'x = 5 END', tokenIds: ids('x = 5 END'), finishReason: 'stop' });
+    const [group] = await sampler.sample([problems[0]!], {
+      ...base,
+      n: 1,
+      temperature: 0,
+      maxNewTokens: 30,
+      stop: ['END', 'never'],
+    });
+    expect(group!.rollouts[0]).toMatchObject({
+      text: 'x = 5 END',
+      tokenIds: ids('x = 5 END'),
+      finishReason: 'stop',
+    });
   });
 
   it('ends with finish reason length at maxNewTokens', async () => {
@@ -109,8 +138,18 @@ describe('createLocalSampler', () => {
   it('feeds finished rows the pad/EOS token, stops when all rows are done, and disposes each session', async () => {
     // Row length depends on the prompt: 'one' → 1 letter + EOS, 'three' → 3 letters + EOS.
     const policy = createScriptedPolicy((prompt) => [...ids('z'.repeat(prompt.length - 2)), 0]);
-    const sampler = createLocalSampler({ policy, tokenizer: createFakeTokenizer(), prompt: questionOnlyPrompt, batchSize: 4 });
-    const groups = await sampler.sample([problems[0]!, problems[2]!], { ...base, n: 2, temperature: 0, maxNewTokens: 50 });
+    const sampler = createLocalSampler({
+      policy,
+      tokenizer: createFakeTokenizer(),
+      prompt: questionOnlyPrompt,
+      batchSize: 4,
+    });
+    const groups = await sampler.sample([problems[0]!, problems[2]!], {
+      ...base,
+      n: 2,
+      temperature: 0,
+      maxNewTokens: 50,
+    });
     expect(groups[0]!.rollouts[0]!.tokenIds).toEqual([...ids('z'), 0]);
     expect(groups[1]!.rollouts[0]!.tokenIds).toEqual([...ids('zzz'), 0]);
     expect(policy.sessions).toHaveLength(1);
@@ -132,7 +171,15 @@ describe('createLocalSampler', () => {
 
   it('disposes the session when decoding throws', async () => {
     const policy = createScriptedPolicy(() => ids('abc'));
-    const broken = { ...policy, startDecoding: async (p: readonly (readonly number[])[]) => ({ ...(await policy.startDecoding(p)), step: async () => { throw new Error('boom'); } }) };
+    const broken = {
+      ...policy,
+      startDecoding: async (p: readonly (readonly number[])[]) => ({
+        ...(await policy.startDecoding(p)),
+        step: async () => {
+          throw new Error('boom');
+        },
+      }),
+    };
     const sampler = createLocalSampler({ policy: broken, tokenizer: createFakeTokenizer() });
     await expect(sampler.sample([problems[0]!], { ...base, n: 1 })).rejects.toThrow('boom');
     // the spread session copies dispose, which records on the original session object
@@ -141,8 +188,14 @@ describe('createLocalSampler', () => {
 
   it('rejects prompts that cannot fit maxNewTokens in the context, naming the problem and the fix', async () => {
     const policy = createScriptedPolicy(() => [0], 128, 16);
-    const sampler = createLocalSampler({ policy, tokenizer: createFakeTokenizer(), prompt: questionOnlyPrompt });
-    await expect(sampler.sample([problems[2]!], { ...base, maxNewTokens: 12 })).rejects.toThrow(/problem 'p3'.*5 tokens.*maxNewTokens 12.*16.*lower maxNewTokens/);
+    const sampler = createLocalSampler({
+      policy,
+      tokenizer: createFakeTokenizer(),
+      prompt: questionOnlyPrompt,
+    });
+    await expect(sampler.sample([problems[2]!], { ...base, maxNewTokens: 12 })).rejects.toThrow(
+      /problem 'p3'.*5 tokens.*maxNewTokens 12.*16.*lower maxNewTokens/,
+    );
     expect(policy.sessions).toHaveLength(0);
   });
 

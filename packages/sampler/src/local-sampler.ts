@@ -1,5 +1,20 @@
-import { InvalidArgumentError, SampleOptionsSchema, SeededRng, assertSpecificationVersion, parseConfig } from '@oreal-ts/core';
-import type { Policy, Problem, PromptTemplate, Rollout, RolloutGroup, SampleOptions, Sampler, Tokenizer } from '@oreal-ts/core';
+import {
+  InvalidArgumentError,
+  SampleOptionsSchema,
+  SeededRng,
+  assertSpecificationVersion,
+  parseConfig,
+} from '@oreal-ts/core';
+import type {
+  Policy,
+  Problem,
+  PromptTemplate,
+  Rollout,
+  RolloutGroup,
+  SampleOptions,
+  Sampler,
+  Tokenizer,
+} from '@oreal-ts/core';
 import { assertPromptFits, generateSequences, type GenerationRequest } from './generate';
 import { plainPrompt, renderPrompt } from './prompt-template';
 
@@ -20,7 +35,8 @@ export interface LocalSamplerOptions {
 /** Encode a prompt string, prepending the tokenizer's BOS id when it has one and the text did not produce it. */
 export function encodePrompt(tokenizer: Tokenizer, text: string): number[] {
   const ids = tokenizer.encode(text);
-  if (tokenizer.bosTokenId !== undefined && ids[0] !== tokenizer.bosTokenId) ids.unshift(tokenizer.bosTokenId);
+  if (tokenizer.bosTokenId !== undefined && ids[0] !== tokenizer.bosTokenId)
+    ids.unshift(tokenizer.bosTokenId);
   return ids;
 }
 
@@ -64,9 +80,13 @@ export function createLocalSampler(options: LocalSamplerOptions): Sampler {
       });
       const requests: GenerationRequest[] = [];
       prompts.forEach((prompt, i) => {
-        for (let k = 0; k < settings.n; k++) requests.push({ promptIds: prompt.ids, rng: base.fork(`${i}/${k}`) });
+        for (let k = 0; k < settings.n; k++)
+          requests.push({ promptIds: prompt.ids, rng: base.fork(`${i}/${k}`) });
       });
-      const stopTokenIds = [...(settings.stopTokenIds ?? []), ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId])];
+      const stopTokenIds = [
+        ...(settings.stopTokenIds ?? []),
+        ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId]),
+      ];
       const generated = await generateSequences(
         policy,
         tokenizer,
@@ -85,7 +105,8 @@ export function createLocalSampler(options: LocalSamplerOptions): Sampler {
         const prompt = prompts[i] as { text: string; ids: number[] };
         const rollouts = Array.from({ length: settings.n }, (_, k): Rollout => {
           const sequence = generated[i * settings.n + k];
-          if (!sequence) throw new InvalidArgumentError('policy', `no sequence generated for problem ${i} sample ${k}`);
+          if (!sequence)
+            throw new InvalidArgumentError('policy', `no sequence generated for problem ${i} sample ${k}`);
           return {
             problemId: problem.id,
             sampleIndex: k,

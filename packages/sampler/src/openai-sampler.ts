@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { HttpRequestError, SampleOptionsSchema, formatIssues, hashString, parseConfig } from '@oreal-ts/core';
-import type { ChatMessage, Problem, PromptTemplate, Rollout, RolloutGroup, SampleOptions, Sampler } from '@oreal-ts/core';
+import type {
+  ChatMessage,
+  Problem,
+  PromptTemplate,
+  Rollout,
+  RolloutGroup,
+  SampleOptions,
+  Sampler,
+} from '@oreal-ts/core';
 import { postJsonWithRetry, type BackoffOptions, type RetrySettings } from './http-retry';
 import { ChatResponseSchema, CompletionResponseSchema } from './openai-schemas';
 import { plainPrompt, renderMessagesAsText } from './prompt-template';
-import { UrlPool } from './url-pool';
+import { UrlPool, type SamplerServerPool } from './url-pool';
 
 /** Options of `createOpenAISampler`. */
 export interface OpenAISamplerOptions {
@@ -34,6 +42,19 @@ export interface OpenAISamplerOptions {
    * Needs `logProbs`. Default false.
    */
   readonly tokenIds?: boolean;
+  /**
+   * Where requests go instead of a fixed `UrlPool` over `baseUrls` (e.g. a `@oreal-ts/fleet` fleet
+   * that hands out only servers at the current policy version). Its URLs end in `/v1`; `baseUrls`
+   * is then only checked, not used.
+   */
+  readonly pool?: SamplerServerPool;
+  /**
+   * The policy version behind one response, read from the server's answer (`baseUrl` is the
+   * pool URL that answered, ending in `/v1`); it fills `Rollout.policyVersion`. Default: none.
+   */
+  readonly versionOfResponse?: (baseUrl: string, body: unknown) => number | undefined;
+  /** The `model` of a request to `baseUrl` when the server decides it (a fleet of vLLM LoRA adapters); undefined → `model`. */
+  readonly modelFor?: (baseUrl: string) => string | undefined;
   /** Extra body fields for server extensions (e.g. vLLM's `include_stop_str_in_output`). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
   /** fetch implementation. Default `globalThis.fetch`. */
@@ -44,19 +65,24 @@ export interface OpenAISamplerOptions {
   readonly id?: string;
 }
 
-const OptionsSchema = z.object({
-  baseUrls: z.array(z.url({ protocol: /^https?$/ })).min(1),
-  model: z.string().min(1),
-  mode: z.enum(['completions', 'chat']),
-  concurrencyPerUrl: z.number().int().min(1).default(8),
-  maxRetries: z.number().int().min(0).default(5),
-  timeoutMs: z.number().int().min(1).default(120_000),
-  backoff: z
-    .object({ initialMs: z.number().min(0).default(250), maxMs: z.number().min(0).default(10_000) })
-    .default({ initialMs: 250, maxMs: 10_000 }),
-  logProbs: z.boolean().default(true),
-  tokenIds: z.boolean().default(false),
-}).refine((o) => !o.tokenIds || o.logProbs, { path: ['tokenIds'], message: 'needs logProbs: true (token ids come with the log-probs)' });
+const OptionsSchema = z
+  .object({
+    baseUrls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+    model: z.string().min(1),
+    mode: z.enum(['completions', 'chat']),
+    concurrencyPerUrl: z.number().int().min(1).default(8),
+    maxRetries: z.number().int().min(0).default(5),
+    timeoutMs: z.number().int().min(1).default(120_000),
+    backoff: z
+      .object({ initialMs: z.number().min(0).default(250), maxMs: z.number().min(0).default(10_000) })
+      .default({ initialMs: 250, maxMs: 10_000 }),
+    logProbs: z.boolean().default(true),
+    tokenIds: z.boolean().default(false),
+  })
+  .refine((o) => !o.tokenIds || o.logProbs, {
+    path: ['tokenIds'],
+    message: 'needs logProbs: true (token ids come with the log-probs)',
+  });
 
 /** Normalise a base URL to end in `/v1` without a trailing slash. */
 export function normaliseBaseUrl(baseUrl: string): string {
@@ -67,6 +93,8 @@ export function normaliseBaseUrl(baseUrl: string): string {
 /** One choice, reduced to what a rollout needs. */
 interface ChoiceResult {
   readonly text: string;
+  /** The policy version the server reported for the response that carried this choice. */
+  readonly policyVersion?: number;
   readonly logProbs: number[];
   /** Token ids parsed from `token_id:<id>` tokens, when every token had that form. */
   readonly tokenIds: number[];
@@ -93,8 +121,19 @@ function toFinishReason(reason: string | null | undefined): 'stop' | 'length' {
  * OpenAI servers cut the stop string off the text; the contract keeps it. vLLM reports the matched
  * stop in `stop_reason`, SGLang in `matched_stop`: append it when it is one of ours and missing.
  */
-function withStopString(text: string, finishReason: 'stop' | 'length', matched: unknown, stops: readonly string[]): string {
-  if (finishReason !== 'stop' || typeof matched !== 'string' || !stops.includes(matched) || text.endsWith(matched)) return text;
+function withStopString(
+  text: string,
+  finishReason: 'stop' | 'length',
+  matched: unknown,
+  stops: readonly string[],
+): string {
+  if (
+    finishReason !== 'stop' ||
+    typeof matched !== 'string' ||
+    !stops.includes(matched) ||
+    text.endsWith(matched)
+  )
+    return text;
   return text + matched;
 }
 
@@ -115,7 +154,7 @@ function withStopString(text: string, finishReason: 'stop' | 'length', matched: 
 export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
   const config = parseConfig(OptionsSchema, options, 'openaiSampler');
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
-  const pool = new UrlPool(config.baseUrls.map(normaliseBaseUrl), config.concurrencyPerUrl);
+  const pool = options.pool ?? new UrlPool(config.baseUrls.map(normaliseBaseUrl), config.concurrencyPerUrl);
   const template = options.prompt ?? plainPrompt;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const path = config.mode === 'chat' ? '/chat/completions' : '/completions';
@@ -133,18 +172,27 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
 
   const parseChoices = (value: unknown, stops: readonly string[]): ChoiceResult[] => {
     if (config.mode === 'chat') {
-      const choices = [...ChatResponseSchema.parse(value).choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+      const choices = [...ChatResponseSchema.parse(value).choices].sort(
+        (a, b) => (a.index ?? 0) - (b.index ?? 0),
+      );
       return choices.map((choice) => {
         const finishReason = toFinishReason(choice.finish_reason);
         return {
-          text: withStopString(choice.message.content ?? '', finishReason, choice.stop_reason ?? choice.matched_stop, stops),
+          text: withStopString(
+            choice.message.content ?? '',
+            finishReason,
+            choice.stop_reason ?? choice.matched_stop,
+            stops,
+          ),
           logProbs: choice.logprobs?.content?.map((c) => c.logprob) ?? [],
           tokenIds: config.tokenIds ? parseTokenIds(choice.logprobs?.content?.map((c) => c.token)) : [],
           finishReason,
         };
       });
     }
-    const choices = [...CompletionResponseSchema.parse(value).choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    const choices = [...CompletionResponseSchema.parse(value).choices].sort(
+      (a, b) => (a.index ?? 0) - (b.index ?? 0),
+    );
     return choices.map((choice) => {
       const finishReason = toFinishReason(choice.finish_reason);
       return {
@@ -166,7 +214,10 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
       const retry: RetrySettings = {
         maxRetries: config.maxRetries,
         timeoutMs: config.timeoutMs,
-        backoff: { initialMs: options.backoff?.initialMs ?? config.backoff.initialMs, maxMs: options.backoff?.maxMs ?? config.backoff.maxMs },
+        backoff: {
+          initialMs: options.backoff?.initialMs ?? config.backoff.initialMs,
+          maxMs: options.backoff?.maxMs ?? config.backoff.maxMs,
+        },
         fetch: fetchImpl,
         headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
         secrets: apiKey ? [apiKey] : [],
@@ -190,28 +241,40 @@ export function createOpenAISampler(options: OpenAISamplerOptions): Sampler {
             max_tokens: settings.maxNewTokens,
             ...(settings.topK ? { top_k: settings.topK } : {}),
             ...(stops.length > 0 ? { stop: stops } : {}),
-            ...(settings.seed === undefined ? {} : { seed: hashString(`${settings.seed}/${problemIndex}/${round}`) & 0x7fffffff }),
+            ...(settings.seed === undefined
+              ? {}
+              : { seed: hashString(`${settings.seed}/${problemIndex}/${round}`) & 0x7fffffff }),
             ...(config.logProbs ? { logprobs: config.mode === 'chat' ? true : 1 } : {}),
             ...(config.tokenIds ? { return_tokens_as_token_ids: true } : {}),
           };
-          const { url, value } = await postJsonWithRetry(pool, path, body, retry, validate);
-          const choices = parseChoices(value, stops);
+          const modelFor = options.modelFor;
+          const request = modelFor
+            ? (baseUrl: string) => ({ ...body, model: modelFor(baseUrl) ?? config.model })
+            : body;
+          const { url, baseUrl, value } = await postJsonWithRetry(pool, path, request, retry, validate);
+          const version = options.versionOfResponse?.(baseUrl, value);
+          const parsed = parseChoices(value, stops);
+          const choices =
+            version === undefined ? parsed : parsed.map((choice) => ({ ...choice, policyVersion: version }));
           if (choices.length === 0 && ++emptyRounds > config.maxRetries) {
-            throw new HttpRequestError(url, 200, `returned no choices ${emptyRounds} times for problem '${problem.id}'`);
+            throw new HttpRequestError(
+              url,
+              200,
+              `returned no choices ${emptyRounds} times for problem '${problem.id}'`,
+            );
           }
           collected.push(...choices.slice(0, missing)); // extra choices beyond n are dropped, never duplicated
         }
-        const rollouts = collected.map(
-          (choice, sampleIndex): Rollout => ({
-            problemId: problem.id,
-            sampleIndex,
-            prompt: prompt.text,
-            text: choice.text,
-            tokenIds: choice.tokenIds,
-            logProbs: choice.logProbs,
-            finishReason: choice.finishReason,
-          }),
-        );
+        const rollouts = collected.map((choice, sampleIndex): Rollout => ({
+          problemId: problem.id,
+          sampleIndex,
+          prompt: prompt.text,
+          text: choice.text,
+          tokenIds: choice.tokenIds,
+          logProbs: choice.logProbs,
+          finishReason: choice.finishReason,
+          ...(choice.policyVersion === undefined ? {} : { policyVersion: choice.policyVersion }),
+        }));
         return { problem, rollouts };
       };
 

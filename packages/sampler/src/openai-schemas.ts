@@ -31,7 +31,10 @@ export const ChatChoiceSchema = z.looseObject({
   matched_stop: MatchedStop,
   logprobs: z
     .looseObject({
-      content: z.array(z.looseObject({ token: z.string(), logprob: z.number() })).nullable().optional(),
+      content: z
+        .array(z.looseObject({ token: z.string(), logprob: z.number() }))
+        .nullable()
+        .optional(),
     })
     .nullable()
     .optional(),

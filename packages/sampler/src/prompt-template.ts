@@ -7,7 +7,8 @@ export const BOXED_INSTRUCTION = 'Please reason step by step, and put your final
  * Default completion-style template: the question, a blank line, then the boxed-answer instruction.
  * Suits base models and tiny char-level models trained here.
  */
-export const plainPrompt: PromptTemplate = (problem: Problem) => `${problem.question}\n\n${BOXED_INSTRUCTION}`;
+export const plainPrompt: PromptTemplate = (problem: Problem) =>
+  `${problem.question}\n\n${BOXED_INSTRUCTION}`;
 
 /** Chat template: one user message holding the question and the boxed-answer instruction (optional system prompt). */
 export function chatPrompt(options: { system?: string } = {}): PromptTemplate {
@@ -34,7 +35,11 @@ export function renderMessagesAsText(messages: readonly ChatMessage[], addGenera
  * The prompt string a local model sees for `problem`: a template's string as is; chat messages
  * through the tokenizer's chat template when it has one, else `renderMessagesAsText`.
  */
-export function renderPrompt(template: PromptTemplate, problem: Problem, tokenizer?: Pick<Tokenizer, 'applyChatTemplate'>): string {
+export function renderPrompt(
+  template: PromptTemplate,
+  problem: Problem,
+  tokenizer?: Pick<Tokenizer, 'applyChatTemplate'>,
+): string {
   const prompt = template(problem);
   if (typeof prompt === 'string') return prompt;
   return tokenizer?.applyChatTemplate

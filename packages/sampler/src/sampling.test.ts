@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '@oreal-ts/core';
-import { argmax, logProbAt, logSoftmax, sampleCategorical, sampleToken, topKFilter, topPFilter } from './sampling';
+import {
+  argmax,
+  logProbAt,
+  logSoftmax,
+  sampleCategorical,
+  sampleToken,
+  topKFilter,
+  topPFilter,
+} from './sampling';
 
 const probs = (logits: ArrayLike<number>) => Array.from(logSoftmax(logits), Math.exp);
 
@@ -46,7 +54,12 @@ describe('topPFilter', () => {
   });
   it('orders by probability, not by index', () => {
     const shuffled = [0.05, 0.5, 0.15, 0.3].map(Math.log);
-    expect(Array.from(topPFilter(shuffled, 0.7)).map((v) => v !== -Infinity)).toEqual([false, true, false, true]);
+    expect(Array.from(topPFilter(shuffled, 0.7)).map((v) => v !== -Infinity)).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
   });
 });
 

@@ -154,7 +154,11 @@ export function sampleCategorical(logits: ArrayLike<number>, rng: RandomSource):
  * temperature 1 without filtering: OREAL's objective and KL terms use `log π_θ`, not the sampling
  * distribution. // logits: [V]
  */
-export function sampleToken(logits: ArrayLike<number>, settings: TokenSamplingSettings, rng: RandomSource): SampledToken {
+export function sampleToken(
+  logits: ArrayLike<number>,
+  settings: TokenSamplingSettings,
+  rng: RandomSource,
+): SampledToken {
   let tokenId: number;
   if (settings.temperature === 0) {
     tokenId = argmax(logits);

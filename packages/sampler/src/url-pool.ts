@@ -7,11 +7,25 @@ export interface UrlLease {
 }
 
 /**
+ * Where an OpenAI sampler sends its requests: a pool of servers with bounded requests in flight.
+ * `UrlPool` is the fixed-list default; a fleet with weight sync (`@oreal-ts/fleet`) implements it
+ * to hand out only the servers that are up and hold the current policy version. URLs end in `/v1`.
+ */
+export interface SamplerServerPool {
+  /** Wait for a free slot on an eligible server, avoiding `avoid` (the URL that just failed) when another has room. */
+  acquire(avoid?: string): Promise<UrlLease>;
+  /** A request to `url` failed at the transport level (refused, reset, timed out): the pool may take it out. */
+  reportFailure?(url: string, reason: string): void;
+  /** The URLs the pool may use (for error messages). */
+  readonly urls: readonly string[];
+}
+
+/**
  * A pool of base URLs with at most `concurrencyPerUrl` requests in flight on each. `acquire` hands
  * out the least-loaded URL (ties: the one used longest ago, so load spreads round-robin), avoiding
  * `avoid` (the URL that just failed) while another has room; callers wait FIFO when all are full.
  */
-export class UrlPool {
+export class UrlPool implements SamplerServerPool {
   private readonly inFlight: Map<string, number>;
   private readonly lastUsed = new Map<string, number>();
   private readonly waiters: (() => void)[] = [];
@@ -23,7 +37,10 @@ export class UrlPool {
   ) {
     if (urls.length === 0) throw new InvalidArgumentError('baseUrls', 'give at least one base URL');
     if (!Number.isInteger(concurrencyPerUrl) || concurrencyPerUrl < 1) {
-      throw new InvalidArgumentError('concurrencyPerUrl', `must be a positive integer, got ${concurrencyPerUrl}`);
+      throw new InvalidArgumentError(
+        'concurrencyPerUrl',
+        `must be a positive integer, got ${concurrencyPerUrl}`,
+      );
     }
     this.inFlight = new Map(urls.map((u) => [u, 0]));
   }

@@ -56,7 +56,18 @@ export interface Components {
 
 /** Components to use instead of building them from the config (tests, forks). */
 export type ComponentOverrides = Partial<
-  Pick<Components, 'tokenizer' | 'policy' | 'reference' | 'sampler' | 'verifier' | 'objective' | 'tokenRewardModel' | 'problems' | 'evalProblems'>
+  Pick<
+    Components,
+    | 'tokenizer'
+    | 'policy'
+    | 'reference'
+    | 'sampler'
+    | 'verifier'
+    | 'objective'
+    | 'tokenRewardModel'
+    | 'problems'
+    | 'evalProblems'
+  >
 >;
 
 export { trainingOptions } from './token-reward-model';
@@ -85,7 +96,9 @@ export async function createPolicyFromConfig(
       loaded.dispose();
     }
   }
-  const tokenizer = config.model.tokenizer ? await loadTokenizer(config.model.tokenizer) : createTaskTokenizer();
+  const tokenizer = config.model.tokenizer
+    ? await loadTokenizer(config.model.tokenizer)
+    : createTaskTokenizer();
   const policy = createTransformerPolicy(
     { ...config.model.architecture, vocab_size: tokenizer.vocabSize },
     { seed: config.seed, training },
@@ -98,7 +111,10 @@ export function createObjectiveFromConfig(config: OrealConfig): Objective {
   const registry = createObjectiveRegistry();
   const names = registry.names();
   if (!names.includes(config.objective.name)) {
-    throw new ConfigError('objective.name', `unknown objective ${JSON.stringify(config.objective.name)}; choose one of ${names.join(', ')}`);
+    throw new ConfigError(
+      'objective.name',
+      `unknown objective ${JSON.stringify(config.objective.name)}; choose one of ${names.join(', ')}`,
+    );
   }
   try {
     return registry.create(config.objective.name, config.objective.options);
@@ -106,7 +122,9 @@ export function createObjectiveFromConfig(config: OrealConfig): Objective {
     // Objectives name their own fields (e.g. `oreal.klCoefficient`); say where they sit in the config.
     if (ConfigError.is(error)) {
       const field = error.path.split('.').slice(1).join('.');
-      const detail = error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message;
+      const detail = error.message.startsWith(`${error.path}: `)
+        ? error.message.slice(error.path.length + 2)
+        : error.message;
       throw new ConfigError(`objective.options${field ? `.${field}` : ''}`, detail, { cause: error });
     }
     throw error;
@@ -115,7 +133,8 @@ export function createObjectiveFromConfig(config: OrealConfig): Objective {
 
 /** The verifier of `config.verifier`: in process, or a worker pool when `threads > 0`. */
 export function createVerifierFromConfig(config: OrealConfig): Verifier & { close?: () => Promise<void> } {
-  if (config.verifier.threads > 0) return createVerifierPool({ threads: config.verifier.threads, timeoutMs: config.verifier.timeoutMs });
+  if (config.verifier.threads > 0)
+    return createVerifierPool({ threads: config.verifier.threads, timeoutMs: config.verifier.timeoutMs });
   return createMathVerifier({ timeoutMs: config.verifier.timeoutMs });
 }
 
@@ -123,7 +142,8 @@ export function createVerifierFromConfig(config: OrealConfig): Verifier & { clos
 export function createSamplerFromConfig(config: OrealConfig, policy: Policy, tokenizer: Tokenizer): Sampler {
   const prompt = promptTemplateFor(config.data.promptTemplate);
   const settings = config.sampler;
-  if (settings.type === 'local') return createLocalSampler({ policy, tokenizer, prompt, batchSize: settings.batchSize });
+  if (settings.type === 'local')
+    return createLocalSampler({ policy, tokenizer, prompt, batchSize: settings.batchSize });
   const apiKey = process.env[settings.apiKeyEnv];
   return createOpenAISampler({
     baseUrls: settings.baseUrls,
@@ -143,10 +163,14 @@ export function createSamplerFromConfig(config: OrealConfig, policy: Policy, tok
  * reference, sampler, verifier, objective, token reward model and the problems. Anything in
  * `overrides` is used as given instead.
  */
-export async function createComponentsFromConfig(config: OrealConfig, overrides: ComponentOverrides = {}): Promise<Components> {
+export async function createComponentsFromConfig(
+  config: OrealConfig,
+  overrides: ComponentOverrides = {},
+): Promise<Components> {
   const backend = await initBackend({ quiet: true });
   const rlSteps = Math.max(1, config.trainer.steps - config.trainer.actorFreezeSteps);
-  if (config.engine.type === 'tinker' && !overrides.policy) return createRemoteComponents(config, overrides, backend, rlSteps);
+  if (config.engine.type === 'tinker' && !overrides.policy)
+    return createRemoteComponents(config, overrides, backend, rlSteps);
   const built =
     overrides.policy && overrides.tokenizer
       ? { policy: overrides.policy, tokenizer: overrides.tokenizer }
@@ -154,7 +178,12 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
   const policy = overrides.policy ?? built.policy;
   const tokenizer = overrides.tokenizer ?? built.tokenizer;
   const objective = overrides.objective ?? createObjectiveFromConfig(config);
-  const reference = 'reference' in overrides ? overrides.reference : objective.requires.referenceLogProbs ? clonePolicy(policy) : undefined;
+  const reference =
+    'reference' in overrides
+      ? overrides.reference
+      : objective.requires.referenceLogProbs
+        ? clonePolicy(policy)
+        : undefined;
   const tokenRewardModel =
     'tokenRewardModel' in overrides
       ? overrides.tokenRewardModel
@@ -162,7 +191,10 @@ export async function createComponentsFromConfig(config: OrealConfig, overrides:
         ? createTokenRewardModelFromConfig(config, asTransformerPolicy(policy))
         : undefined;
   const verifier = overrides.verifier ?? createVerifierFromConfig(config);
-  const fleet = config.fleet.weightSync !== 'none' && !overrides.sampler ? createFleetComponents(config, policy, tokenizer) : undefined;
+  const fleet =
+    config.fleet.weightSync !== 'none' && !overrides.sampler
+      ? createFleetComponents(config, policy, tokenizer)
+      : undefined;
   const sampler = overrides.sampler ?? fleet?.sampler ?? createSamplerFromConfig(config, policy, tokenizer);
   const splits = overrides.problems && overrides.evalProblems ? undefined : await loadProblems(config);
   return {
@@ -203,18 +235,32 @@ function asTransformerPolicy(policy: TrainablePolicy): TransformerPolicy {
 function clonePolicy(policy: TrainablePolicy): Policy {
   const cloneable = policy as TrainablePolicy & { clone?: () => Policy };
   if (typeof cloneable.clone !== 'function') {
-    throw new ConfigError('objective', `needs a frozen reference policy but ${policy.id} cannot clone itself; pass a reference or set objective.options.beta: 0`);
+    throw new ConfigError(
+      'objective',
+      `needs a frozen reference policy but ${policy.id} cannot clone itself; pass a reference or set objective.options.beta: 0`,
+    );
   }
   return cloneable.clone();
 }
 
 /** `engine.type: tinker`: policy, reference and sampler on the remote engine; verifier, objective and token RM local. */
-async function createRemoteComponents(config: OrealConfig, overrides: ComponentOverrides, backend: BackendReport, rlSteps: number): Promise<Components> {
+async function createRemoteComponents(
+  config: OrealConfig,
+  overrides: ComponentOverrides,
+  backend: BackendReport,
+  rlSteps: number,
+): Promise<Components> {
   if (config.fleet.weightSync !== 'none') {
-    throw new ConfigError('fleet.weightSync', "with engine.type tinker the engine samples from the weights it trains; leave fleet.weightSync at 'none'");
+    throw new ConfigError(
+      'fleet.weightSync',
+      "with engine.type tinker the engine samples from the weights it trains; leave fleet.weightSync at 'none'",
+    );
   }
   if (config.sampler.type !== 'local') {
-    throw new ConfigError('sampler.type', "with engine.type tinker the rollouts come from the engine's sampler; leave sampler.type at 'local' (its default)");
+    throw new ConfigError(
+      'sampler.type',
+      "with engine.type tinker the rollouts come from the engine's sampler; leave sampler.type at 'local' (its default)",
+    );
   }
   const objective = overrides.objective ?? createObjectiveFromConfig(config);
   const engine = await createTinkerEngine(config, {
@@ -224,7 +270,8 @@ async function createRemoteComponents(config: OrealConfig, overrides: ComponentO
     ...(overrides.tokenizer ? { tokenizer: overrides.tokenizer } : {}),
   });
   const reference = 'reference' in overrides ? overrides.reference : engine.reference;
-  const tokenRewardModel = 'tokenRewardModel' in overrides ? overrides.tokenRewardModel : engine.tokenRewardModel;
+  const tokenRewardModel =
+    'tokenRewardModel' in overrides ? overrides.tokenRewardModel : engine.tokenRewardModel;
   const verifier = overrides.verifier ?? createVerifierFromConfig(config);
   const splits = overrides.problems && overrides.evalProblems ? undefined : await loadProblems(config);
   return {

@@ -1,6 +1,18 @@
 import { resolve } from 'node:path';
-import { ConfigError, type Tokenizer, type TrainablePolicy, type WeightPublisher, type WeightSyncTarget } from '@oreal-ts/core';
-import { createFleet, createOrealServeTarget, createSglangTarget, createVllmTarget, type Fleet } from '@oreal-ts/fleet';
+import {
+  ConfigError,
+  type Tokenizer,
+  type TrainablePolicy,
+  type WeightPublisher,
+  type WeightSyncTarget,
+} from '@oreal-ts/core';
+import {
+  createFleet,
+  createOrealServeTarget,
+  createSglangTarget,
+  createVllmTarget,
+  type Fleet,
+} from '@oreal-ts/fleet';
 import { createOpenAISampler } from '@oreal-ts/sampler';
 import { createCheckpointPublisher, type TransformerPolicy } from '@oreal-ts/tensor-model';
 import type { Sampler } from '@oreal-ts/core';
@@ -39,16 +51,29 @@ function targetFor(config: OrealConfig, baseUrl: string): WeightSyncTarget {
  * weight-sync adapter, an OpenAI sampler that takes its servers from the fleet (only those at the
  * current version) and reads each response's policy version, and the checkpoint publisher.
  */
-export function createFleetComponents(config: OrealConfig, policy: TrainablePolicy, _tokenizer: Tokenizer): FleetComponents {
+export function createFleetComponents(
+  config: OrealConfig,
+  policy: TrainablePolicy,
+  _tokenizer: Tokenizer,
+): FleetComponents {
   if (config.sampler.type !== 'openai') {
-    throw new ConfigError('fleet.weightSync', `is '${config.fleet.weightSync}' but sampler.type is '${config.sampler.type}'; weight sync needs sampler.type: openai and the servers in sampler.baseUrls`);
+    throw new ConfigError(
+      'fleet.weightSync',
+      `is '${config.fleet.weightSync}' but sampler.type is '${config.sampler.type}'; weight sync needs sampler.type: openai and the servers in sampler.baseUrls`,
+    );
   }
   if (config.fleet.mode === 'delta' && config.fleet.weightSync !== 'oreal') {
-    throw new ConfigError('fleet.mode', `'delta' is understood by oreal serve only; use mode: full with weightSync '${config.fleet.weightSync}'`);
+    throw new ConfigError(
+      'fleet.mode',
+      `'delta' is understood by oreal serve only; use mode: full with weightSync '${config.fleet.weightSync}'`,
+    );
   }
   const candidate = policy as Partial<TransformerPolicy>;
   if (typeof candidate.hostParameters !== 'function') {
-    throw new ConfigError('fleet.weightSync', `publishing weights needs a @oreal-ts/tensor-model policy; ${policy.id} cannot write Hugging Face checkpoints`);
+    throw new ConfigError(
+      'fleet.weightSync',
+      `publishing weights needs a @oreal-ts/tensor-model policy; ${policy.id} cannot write Hugging Face checkpoints`,
+    );
   }
   const fleet = createFleet({
     targets: config.sampler.baseUrls.map((url) => targetFor(config, url)),

@@ -1,5 +1,18 @@
-import { ConfigError, type Policy, type Sampler, type TokenRewardModel, type Tokenizer, type TrainablePolicy } from '@oreal-ts/core';
-import { createTinkerPolicy, createTinkerSampler, createTinkerServiceClient, type TinkerPolicy, type TinkerServiceClient } from '@oreal-ts/tinker';
+import {
+  ConfigError,
+  type Policy,
+  type Sampler,
+  type TokenRewardModel,
+  type Tokenizer,
+  type TrainablePolicy,
+} from '@oreal-ts/core';
+import {
+  createTinkerPolicy,
+  createTinkerSampler,
+  createTinkerServiceClient,
+  type TinkerPolicy,
+  type TinkerServiceClient,
+} from '@oreal-ts/tinker';
 import { loadTokenizer, loadTransformerPolicy, readCheckpointConfig } from '@oreal-ts/tensor-model';
 import type { OptimizerConfig, OrealConfig } from '../config/schema';
 import { promptTemplateFor } from './prompt-templates';
@@ -42,17 +55,27 @@ export function remoteOptimizer(optimizer: OptimizerConfig, totalSteps: number) 
  */
 export async function createTinkerEngine(
   config: OrealConfig,
-  options: { readonly needsReference: boolean; readonly tokenizer?: Tokenizer; readonly rlSteps: number; readonly taskTokenizer: () => Tokenizer },
+  options: {
+    readonly needsReference: boolean;
+    readonly tokenizer?: Tokenizer;
+    readonly rlSteps: number;
+    readonly taskTokenizer: () => Tokenizer;
+  },
 ): Promise<TinkerEngineComponents> {
   const engine = config.engine;
-  if (engine.type !== 'tinker' || !engine.baseModel) throw new ConfigError('engine.baseModel', 'a Tinker engine needs engine.type tinker and a baseModel');
+  if (engine.type !== 'tinker' || !engine.baseModel)
+    throw new ConfigError('engine.baseModel', 'a Tinker engine needs engine.type tinker and a baseModel');
   const checkpoint = config.model.checkpoint;
   const tokenizerDir = config.model.tokenizer ?? checkpoint;
-  const tokenizer = options.tokenizer ?? (tokenizerDir ? await loadTokenizer(tokenizerDir) : options.taskTokenizer());
+  const tokenizer =
+    options.tokenizer ?? (tokenizerDir ? await loadTokenizer(tokenizerDir) : options.taskTokenizer());
   const localConfig = checkpoint ? await readCheckpointConfig(checkpoint) : undefined;
   const maxSequenceLength = engine.maxSequenceLength ?? localConfig?.max_position_embeddings;
   if (maxSequenceLength === undefined) {
-    throw new ConfigError('engine.maxSequenceLength', 'is needed when there is no local model.checkpoint to read max_position_embeddings from');
+    throw new ConfigError(
+      'engine.maxSequenceLength',
+      'is needed when there is no local model.checkpoint to read max_position_embeddings from',
+    );
   }
   const vocabSize = localConfig?.vocab_size ?? tokenizer.vocabSize;
   const apiKey = process.env[engine.apiKeyEnv];
@@ -62,7 +85,10 @@ export async function createTinkerEngine(
     timeoutMs: engine.timeoutMs,
   });
   try {
-    const training = await service.createLoraTrainingClient({ baseModel: engine.baseModel, rank: engine.loraRank });
+    const training = await service.createLoraTrainingClient({
+      baseModel: engine.baseModel,
+      rank: engine.loraRank,
+    });
     const policy = createTinkerPolicy({
       training,
       vocabSize,
@@ -73,7 +99,10 @@ export async function createTinkerEngine(
     });
     let reference: Policy | undefined;
     if (options.needsReference) {
-      const frozen = await service.createLoraTrainingClient({ baseModel: engine.baseModel, rank: engine.loraRank });
+      const frozen = await service.createLoraTrainingClient({
+        baseModel: engine.baseModel,
+        rank: engine.loraRank,
+      });
       reference = createTinkerPolicy({
         training: frozen,
         vocabSize,
@@ -121,5 +150,8 @@ export async function createTinkerEngine(
 
 /** Whether `policy` is trained by a remote engine (it cannot be cloned or decoded locally). */
 export function isRemotePolicy(policy: TrainablePolicy): boolean {
-  return (policy as Partial<TinkerPolicy>).training !== undefined && typeof (policy as Partial<TinkerPolicy>).samplerPath === 'function';
+  return (
+    (policy as Partial<TinkerPolicy>).training !== undefined &&
+    typeof (policy as Partial<TinkerPolicy>).samplerPath === 'function'
+  );
 }

@@ -21,7 +21,9 @@ export function createTrainerFromComponents(
     evalProblems: components.evalProblems,
     config: config.trainer,
     runDir,
-    ...(components.fleet ? { publisher: components.fleet.publisherFor(runDir), weightSync: components.fleet.fleet } : {}),
+    ...(components.fleet
+      ? { publisher: components.fleet.publisherFor(runDir), weightSync: components.fleet.fleet }
+      : {}),
     ...(hooks ? { hooks } : {}),
   });
 }

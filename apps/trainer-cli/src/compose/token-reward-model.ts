@@ -19,7 +19,10 @@ export function trainingOptions(optimizer: OptimizerConfig, totalSteps: number) 
  * The token reward model of `config.tokenRewardModel`, its scorer a copy of `backbone`'s weights
  * with a fresh scalar head (the backbone itself is not kept), trained over `trainer.steps` steps.
  */
-export function createTokenRewardModelFromConfig(config: OrealConfig, backbone: TransformerPolicy): TokenRewardModel {
+export function createTokenRewardModelFromConfig(
+  config: OrealConfig,
+  backbone: TransformerPolicy,
+): TokenRewardModel {
   return createTokenRewardModel({
     positiveThreshold: config.tokenRewardModel.positiveThreshold,
     negativeThreshold: config.tokenRewardModel.negativeThreshold,

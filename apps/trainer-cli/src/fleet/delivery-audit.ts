@@ -16,7 +16,11 @@ export interface DeliveryCounts {
  * Check one `sample` answer: every asked (problem, sampleIndex < n) exactly once. Pure; the
  * fleet demo and its tests use it to show exactly-once delivery across server failures.
  */
-export function auditDelivery(problems: readonly Problem[], n: number, groups: readonly RolloutGroup[]): DeliveryCounts {
+export function auditDelivery(
+  problems: readonly Problem[],
+  n: number,
+  groups: readonly RolloutGroup[],
+): DeliveryCounts {
   const asked = new Set(problems.map((p) => p.id));
   const seen = new Set<string>();
   let duplicated = 0;
@@ -39,8 +43,14 @@ export function auditDelivery(problems: readonly Problem[], n: number, groups: r
 /** Add two counts. */
 export function addDeliveryCounts(a: DeliveryCounts, b: DeliveryCounts): DeliveryCounts {
   const versions: Record<string, number> = { ...a.versions };
-  for (const [version, count] of Object.entries(b.versions)) versions[version] = (versions[version] ?? 0) + count;
-  return { rollouts: a.rollouts + b.rollouts, duplicated: a.duplicated + b.duplicated, lost: a.lost + b.lost, versions };
+  for (const [version, count] of Object.entries(b.versions))
+    versions[version] = (versions[version] ?? 0) + count;
+  return {
+    rollouts: a.rollouts + b.rollouts,
+    duplicated: a.duplicated + b.duplicated,
+    lost: a.lost + b.lost,
+    versions,
+  };
 }
 
 /** A sampler that checks every answer of `inner` with `auditDelivery` and keeps the running totals. */

@@ -55,7 +55,10 @@ export async function summariseFleetRun(options: {
   readonly wallSeconds: number;
 }): Promise<FleetSummary> {
   const metricsFile = join(options.rlDir, 'metrics.jsonl');
-  const StepOrOther = z.union([StepLineSchema, z.looseObject({ type: z.string().refine((t) => t !== 'step') })]);
+  const StepOrOther = z.union([
+    StepLineSchema,
+    z.looseObject({ type: z.string().refine((t) => t !== 'step') }),
+  ]);
   const steps = parseJsonl(await readFile(metricsFile, 'utf8'), metricsFile, StepOrOther)
     .map((record) => record.value)
     .filter((line): line is z.output<typeof StepLineSchema> => line.type === 'step');
@@ -65,7 +68,8 @@ export async function summariseFleetRun(options: {
   const staleMean = finite(steps.map((s) => s.stalenessMean));
   const mismatch = finite(steps.map((s) => s.logprobMismatchMean));
   const mismatchMax = finite(steps.map((s) => s.logprobMismatchMax));
-  const mean = (values: number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+  const mean = (values: number[]) =>
+    values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
   return {
     schedule: options.schedule,
     servers: options.servers,
@@ -86,7 +90,9 @@ export async function summariseFleetRun(options: {
 }
 
 /** Write `<runDir>/fleet-summary.json` and return its path. */
-export async function writeFleetSummary(options: Parameters<typeof summariseFleetRun>[0] & { readonly runDir: string }): Promise<string> {
+export async function writeFleetSummary(
+  options: Parameters<typeof summariseFleetRun>[0] & { readonly runDir: string },
+): Promise<string> {
   const { runDir, ...rest } = options;
   const summary = await summariseFleetRun(rest);
   const file = join(runDir, 'fleet-summary.json');

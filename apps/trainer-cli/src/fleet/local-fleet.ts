@@ -44,7 +44,18 @@ async function startServer(options: LocalFleetOptions, index: number): Promise<L
   const log: WriteStream = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    [options.cliEntry, 'serve', '--checkpoint', options.checkpoint, '--host', '127.0.0.1', '--port', '0', '--model-name', options.modelName],
+    [
+      options.cliEntry,
+      'serve',
+      '--checkpoint',
+      options.checkpoint,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--model-name',
+      options.modelName,
+    ],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.once('close', () => log.end());
@@ -69,7 +80,10 @@ async function startServer(options: LocalFleetOptions, index: number): Promise<L
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      if (!ready) reject(new Error(`oreal serve #${index} exited (${code ?? signal}) before it was ready (log: ${logFile})`));
+      if (!ready)
+        reject(
+          new Error(`oreal serve #${index} exited (${code ?? signal}) before it was ready (log: ${logFile})`),
+        );
     });
   });
 }
@@ -97,7 +111,8 @@ export async function startLocalFleet(options: LocalFleetOptions): Promise<Local
   await mkdir(options.logDir, { recursive: true });
   const servers: LocalServer[] = [];
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = 10_000) => (stopping ??= Promise.all(servers.map((s) => terminate(s.process, graceMs))).then(() => undefined));
+  const stop = (graceMs = 10_000) =>
+    (stopping ??= Promise.all(servers.map((s) => terminate(s.process, graceMs))).then(() => undefined));
   try {
     for (let i = 0; i < options.count; i++) servers.push(await startServer(options, i));
   } catch (error) {
