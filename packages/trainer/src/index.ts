@@ -7,6 +7,8 @@ export {
   TrainerConfigSchema,
   TrainerSamplingSchema,
   TrainerCheckpointSchema,
+  TrainerWeightSyncSchema,
+  TrainerImportanceSamplingSchema,
   parseTrainerConfig,
   type TrainerConfig,
   type TrainerConfigInput,
