@@ -51,7 +51,7 @@ export function logProbMismatch(
       const abs = Math.abs(d);
       sumAbs += abs;
       if (abs > maxAbs) maxAbs = abs;
-      sumK3 += Math.exp(d) - 1 - d;
+      sumK3 += Math.max(0, Math.expm1(d) - d); // ≥ 0 exactly; max() only drops rounding
       tokens++;
     });
   });
