@@ -721,8 +721,9 @@ interface Prefetch {
   readonly sample: Promise<SampleOutput>;
 }
 
+/** A comparable key of a draw state (RNG words as unsigned: `fromState` normalises them so). */
 function stateKey(state: DrawState): string {
-  return JSON.stringify(state);
+  return JSON.stringify({ cursor: state.cursor, rng: state.rng.words.map((w) => w >>> 0) });
 }
 
 function rngStateOf(source: SeededRng): TrainerState['rng'] {
