@@ -58,7 +58,11 @@ export const TrainerCheckpointSchema = z
 export const TrainerWeightSyncSchema = z
   .strictObject({
     /** Publish (and sync) the policy every N optimiser steps. Default 1 (chosen: always on-policy). */
-    every: z.number().int().min(1, 'must be ≥ 1 (optimiser steps between publications); use 1 to publish after every update').default(1),
+    every: z
+      .number()
+      .int()
+      .min(1, 'must be ≥ 1 (optimiser steps between publications); use 1 to publish after every update')
+      .default(1),
     /**
      * `sync`: publish → every server confirms → the next step samples (exactly on-policy).
      * `async`: the next step's rollouts are sampled while this step trains; rollouts staler than
@@ -72,7 +76,10 @@ export const TrainerWeightSyncSchema = z
     maxStaleness: z
       .number()
       .int()
-      .min(1, "must be ≥ 1 (the async schedule samples one step ahead); use schedule 'sync' for on-policy training")
+      .min(
+        1,
+        "must be ≥ 1 (the async schedule samples one step ahead); use schedule 'sync' for on-policy training",
+      )
       .default(1),
   })
   .default({ every: 1, schedule: 'sync', maxStaleness: 1 });

@@ -6,7 +6,8 @@ import type { TrainingRow } from './phases/select';
 import { logProbMismatch, truncatedImportanceRatios, weightGradient } from './sampler-mismatch';
 
 const logProb = fc.double({ min: -12, max: 0, noNaN: true });
-const rowsOf = (length: number) => fc.array(fc.array(logProb, { minLength: length, maxLength: length }), { minLength: 1, maxLength: 4 });
+const rowsOf = (length: number) =>
+  fc.array(fc.array(logProb, { minLength: length, maxLength: length }), { minLength: 1, maxLength: 4 });
 const pairedRows = fc
   .integer({ min: 1, max: 6 })
   .chain((length) => fc.tuple(rowsOf(length), rowsOf(length)))
@@ -40,7 +41,13 @@ describe('logProbMismatch', () => {
 
   it('skips and counts rows without aligned sampler log-probs; null when nothing is compared', () => {
     const m = logProbMismatch([[-1, -2], [-0.5], [-3]], [[-1.5, -2], undefined, [-3, -1]]);
-    expect(m).toEqual({ tokens: 2, rowsWithout: 2, meanAbs: 0.25, maxAbs: 0.5, kl: (Math.exp(0.5) - 1 - 0.5) / 2 });
+    expect(m).toEqual({
+      tokens: 2,
+      rowsWithout: 2,
+      meanAbs: 0.25,
+      maxAbs: 0.5,
+      kl: (Math.exp(0.5) - 1 - 0.5) / 2,
+    });
     expect(logProbMismatch([[-1]], [undefined])).toBeNull();
   });
 });
@@ -53,7 +60,9 @@ describe('truncated importance ratios', () => {
         const all = tis.ratios.flatMap((row) => row ?? []);
         all.forEach((w) => expect(w).toBeLessThanOrEqual(cap));
         all.forEach((w) => expect(w).toBeGreaterThan(0));
-        const over = trainer.flatMap((row, r) => row.filter((l, t) => Math.exp(l - (sampler[r]![t] as number)) > cap));
+        const over = trainer.flatMap((row, r) =>
+          row.filter((l, t) => Math.exp(l - (sampler[r]![t] as number)) > cap),
+        );
         expect(tis.clippedTokens).toBe(over.length);
         expect(tis.meanRatio).toBeLessThanOrEqual(cap * (1 + 1e-12));
       }),
@@ -62,13 +71,25 @@ describe('truncated importance ratios', () => {
 
   it('ratio 1 leaves the gradient bit-identical; rows without sampler log-probs keep theirs', () => {
     fc.assert(
-      fc.property(rowsOf(4), fc.array(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 4 }), (rows, gradient) => {
-        const g = gradient.slice(0, rows.length);
-        const r = rows.slice(0, g.length);
-        const tis = truncatedImportanceRatios(r, r, 2);
-        expect(weightGradient(g, tis.ratios)).toEqual(g);
-        expect(weightGradient(g, g.map(() => undefined))).toEqual(g);
-      }),
+      fc.property(
+        rowsOf(4),
+        fc.array(
+          fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (rows, gradient) => {
+          const g = gradient.slice(0, rows.length);
+          const r = rows.slice(0, g.length);
+          const tis = truncatedImportanceRatios(r, r, 2);
+          expect(weightGradient(g, tis.ratios)).toEqual(g);
+          expect(
+            weightGradient(
+              g,
+              g.map(() => undefined),
+            ),
+          ).toEqual(g);
+        },
+      ),
     );
   });
 });
@@ -84,9 +105,19 @@ function rowsFor(samplerLogProbs: (number[] | undefined)[], advantages: number[]
   return samplerLogProbs.map((lp, i) => {
     const length = lp?.length ?? 3;
     return {
-      choice: { groupIndex: 0, rolloutIndex: i, reward: advantages[i]! > 0 ? 1 : -1, advantage: advantages[i]!, rollout: {} as never },
+      choice: {
+        groupIndex: 0,
+        rolloutIndex: i,
+        reward: advantages[i]! > 0 ? 1 : -1,
+        advantage: advantages[i]!,
+        rollout: {} as never,
+      },
       graded: {} as never,
-      rollout: { tokenIds: Array.from({ length }, (_, t) => t + 1), logProbs: lp ?? [], promptTokenIds: [1] } as never,
+      rollout: {
+        tokenIds: Array.from({ length }, (_, t) => t + 1),
+        logProbs: lp ?? [],
+        promptTokenIds: [1],
+      } as never,
     };
   });
 }
@@ -127,14 +158,32 @@ describe('loss phase with truncated importance sampling', () => {
   ];
   const sampler = [[-0.5, -0.2, -2.5], undefined, [-1.5, -0.9, -0.3]];
   const rows = rowsFor(sampler, [0.8, -0.6, 0.4]);
-  const weights = { referenceLogProbs: [[-0.5, -1, -2], [-1, -0.2, -2.5], [-1.2, -0.8, -0.3]] };
+  const weights = {
+    referenceLogProbs: [
+      [-0.5, -1, -2],
+      [-1, -0.2, -2.5],
+      [-1.2, -0.8, -0.3],
+    ],
+  };
   const batch = { promptIds: rows.map(() => [1]), responseIds: rows.map((r) => [...r.rollout.tokenIds]) };
 
   it('the wrapped gradient equals the ratio times the objective gradient (finite differences)', async () => {
     const cap = 1.5;
-    const out = await lossPhase({ policy: fixedLogProbPolicy(trainerLogProbs), objective, rows, batch, weights, importanceSamplingCap: cap });
+    const out = await lossPhase({
+      policy: fixedLogProbPolicy(trainerLogProbs),
+      objective,
+      rows,
+      batch,
+      weights,
+      importanceSamplingCap: cap,
+    });
     const plain = objective.compute(
-      rows.map((row, i) => ({ reward: 0, advantage: row.choice.advantage, logProbs: trainerLogProbs[i]!, referenceLogProbs: weights.referenceLogProbs[i]! })),
+      rows.map((row, i) => ({
+        reward: 0,
+        advantage: row.choice.advantage,
+        logProbs: trainerLogProbs[i]!,
+        referenceLogProbs: weights.referenceLogProbs[i]!,
+      })),
     );
     const ratio = (r: number, t: number) => {
       const s = sampler[r];
@@ -144,7 +193,12 @@ describe('loss phase with truncated importance sampling', () => {
     const surrogate = (values: number[][]) =>
       values.reduce(
         (sum, row, r) =>
-          sum + row.reduce((s, l, t) => s + ratio(r, t) * tokenLoss(rows[r]!.choice.advantage, l, weights.referenceLogProbs[r]![t]!, 9), 0),
+          sum +
+          row.reduce(
+            (s, l, t) =>
+              s + ratio(r, t) * tokenLoss(rows[r]!.choice.advantage, l, weights.referenceLogProbs[r]![t]!, 9),
+            0,
+          ),
         0,
       );
     const h = 1e-6;
@@ -168,18 +222,43 @@ describe('loss phase with truncated importance sampling', () => {
 
   it('off, and on with sampler log-probs equal to the trainer’s, give the same loss and gradient bit for bit', async () => {
     const sameRows = rowsFor(trainerLogProbs, [0.8, -0.6, 0.4]);
-    const off = await lossPhase({ policy: fixedLogProbPolicy(trainerLogProbs), objective, rows: sameRows, batch, weights });
-    const on = await lossPhase({ policy: fixedLogProbPolicy(trainerLogProbs), objective, rows: sameRows, batch, weights, importanceSamplingCap: 2 });
+    const off = await lossPhase({
+      policy: fixedLogProbPolicy(trainerLogProbs),
+      objective,
+      rows: sameRows,
+      batch,
+      weights,
+    });
+    const on = await lossPhase({
+      policy: fixedLogProbPolicy(trainerLogProbs),
+      objective,
+      rows: sameRows,
+      batch,
+      weights,
+      importanceSamplingCap: 2,
+    });
     expect(on.loss).toBe(off.loss);
     expect(on.gradient).toEqual(off.gradient);
-    expect(on.importanceSampling).toEqual({ cap: 2, clippedFraction: 0, meanRatio: 1, rowsWithoutLogProbs: 0 });
+    expect(on.importanceSampling).toEqual({
+      cap: 2,
+      clippedFraction: 0,
+      meanRatio: 1,
+      rowsWithoutLogProbs: 0,
+    });
     expect(off.importanceSampling).toBeNull();
     expect(off.mismatch).toMatchObject({ meanAbs: 0, maxAbs: 0, kl: 0 });
   });
 
   it('clips a token whose ratio exceeds the cap', async () => {
     const far = rowsFor([[-3, -1.2, -2], undefined, [-1.5, -0.7, -0.2]], [0.8, -0.6, 0.4]);
-    const out = await lossPhase({ policy: fixedLogProbPolicy(trainerLogProbs), objective, rows: far, batch, weights, importanceSamplingCap: 2 });
+    const out = await lossPhase({
+      policy: fixedLogProbPolicy(trainerLogProbs),
+      objective,
+      rows: far,
+      batch,
+      weights,
+      importanceSamplingCap: 2,
+    });
     expect(out.importanceSampling!.clippedFraction).toBeCloseTo(1 / 6, 12); // exp(−0.4 + 3) > 2
   });
 });

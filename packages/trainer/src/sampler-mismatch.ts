@@ -4,7 +4,9 @@ import type { Rollout } from '@oreal-ts/core';
  * The sampler's log-prob of each response token, when it sent one per token (`logProbs` aligned
  * with a non-empty `tokenIds`); undefined otherwise (re-tokenised text, no log-probs).
  */
-export function samplerLogProbsOf(rollout: Pick<Rollout, 'tokenIds' | 'logProbs'>): readonly number[] | undefined {
+export function samplerLogProbsOf(
+  rollout: Pick<Rollout, 'tokenIds' | 'logProbs'>,
+): readonly number[] | undefined {
   const { tokenIds, logProbs } = rollout;
   return tokenIds.length > 0 && logProbs.length === tokenIds.length ? logProbs : undefined;
 }

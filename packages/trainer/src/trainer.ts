@@ -339,10 +339,14 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     fleetVersion = record.version;
     log(
       `published policy v${record.version} (${record.reason}${record.reused ? ', reused' : ''})` +
-        (weightSync ? `: ${record.confirmed.length} server(s) confirmed${record.failed.length ? `, ${record.failed.length} failed` : ''}` : ''),
+        (weightSync
+          ? `: ${record.confirmed.length} server(s) confirmed${record.failed.length ? `, ${record.failed.length} failed` : ''}`
+          : ''),
     );
     for (const failure of record.failed)
-      log(`warning: ${failure.baseUrl} failed to load policy v${record.version} and left the pool: ${failure.reason}`);
+      log(
+        `warning: ${failure.baseUrl} failed to load policy v${record.version} and left the pool: ${failure.reason}`,
+      );
   };
 
   /**
@@ -375,7 +379,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     try {
       await pending.sample;
     } catch (error) {
-      log(`warning: the prefetched rollouts of step ${pending.drawn.plan.step} were discarded (${why}); their sampling had failed: ${(error as Error).message}`);
+      log(
+        `warning: the prefetched rollouts of step ${pending.drawn.plan.step} were discarded (${why}); their sampling had failed: ${(error as Error).message}`,
+      );
     }
   };
 
@@ -387,7 +393,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     } catch (error) {
       // Nothing was committed (the cursor and RNG only move on commit), so a retried step draws
       // the same batch; a prefetch started by the failed step is not for the retry.
-      if (prefetch && prefetch.drawn.plan.step !== stepNumber) await discardPrefetch('the step before it failed');
+      if (prefetch && prefetch.drawn.plan.step !== stepNumber)
+        await discardPrefetch('the step before it failed');
       throw error;
     }
   };

@@ -58,7 +58,14 @@ function createFakeFleet(disk: FakeDisk = {}): FakeFleet {
       id: 'test/fake-publisher',
       async publish(version) {
         published.push(version);
-        disk.latest = { version, path: `/weights/policy-v${version}`, sha256: `sha-${version}`, kind: 'full', tensorCount: 1, bytes: 40 };
+        disk.latest = {
+          version,
+          path: `/weights/policy-v${version}`,
+          sha256: `sha-${version}`,
+          kind: 'full',
+          tensorCount: 1,
+          bytes: 40,
+        };
         return disk.latest;
       },
       async latest() {
@@ -91,7 +98,11 @@ interface SampleCall {
  */
 function createServerSampler(
   fleet: FakeFleet,
-  options: { events?: string[]; isStale?: (problemId: string, sampleIndex: number) => boolean; failOnCall?: number } = {},
+  options: {
+    events?: string[];
+    isStale?: (problemId: string, sampleIndex: number) => boolean;
+    failOnCall?: number;
+  } = {},
 ): Sampler & { calls: SampleCall[] } {
   const tokenizer = createLetterTokenizer();
   const serverPolicy = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, id: 'server' });
@@ -141,7 +152,11 @@ function build(options: {
   evalProblems?: boolean;
 }) {
   const tokenizer = createLetterTokenizer();
-  const policy = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, learningRate: 0.3, ...(options.events ? { events: options.events } : {}) });
+  const policy = createFileTabularPolicy({
+    vocabSize: tokenizer.vocabSize,
+    learningRate: 0.3,
+    ...(options.events ? { events: options.events } : {}),
+  });
   const reference = createFileTabularPolicy({ vocabSize: tokenizer.vocabSize, id: 'reference' });
   const trainer = createTrainer({
     tokenizer,
@@ -197,7 +212,15 @@ describe('weight publication (sync schedule)', () => {
       ['step', 3, 4],
       ['step', 4, 5],
     ]);
-    expect(log[1]).toMatchObject({ path: '/weights/policy-v1', sha256: 'sha-1', kind: 'full', bytes: 40, reused: false, confirmed: ['http://127.0.0.1:1'], failed: [] });
+    expect(log[1]).toMatchObject({
+      path: '/weights/policy-v1',
+      sha256: 'sha-1',
+      kind: 'full',
+      bytes: 40,
+      reused: false,
+      confirmed: ['http://127.0.0.1:1'],
+      failed: [],
+    });
     expect(log.every((r) => typeof r.syncSeconds === 'number' && r.publishSeconds >= 0)).toBe(true);
   });
 
@@ -205,14 +228,26 @@ describe('weight publication (sync schedule)', () => {
     const runDir = await tempDir();
     const fleet = createFakeFleet();
     const sampler = createServerSampler(fleet);
-    const { trainer } = build({ runDir, fleet, sampler, evalProblems: true, config: { weightSync: { every: 2 }, evalEvery: 5, evalAtStart: false } });
+    const { trainer } = build({
+      runDir,
+      fleet,
+      sampler,
+      evalProblems: true,
+      config: { weightSync: { every: 2 }, evalEvery: 5, evalAtStart: false },
+    });
     await trainer.run();
     // versions after steps 1..5: 0,1,2,3,4 → published at 2 and 4; the final eval finds the fleet current
     expect(fleet.published).toEqual([0, 2, 4]);
     const steps = await stepLines(runDir);
     expect(steps.map((s) => s.stalenessMax)).toEqual([0, 0, 1, 0, 1]);
     const beforeEval = createFakeFleet();
-    const second = build({ runDir: await tempDir(), fleet: beforeEval, sampler: createServerSampler(beforeEval), evalProblems: true, config: { weightSync: { every: 2 }, steps: 4, evalEvery: 4, evalAtStart: false } });
+    const second = build({
+      runDir: await tempDir(),
+      fleet: beforeEval,
+      sampler: createServerSampler(beforeEval),
+      evalProblems: true,
+      config: { weightSync: { every: 2 }, steps: 4, evalEvery: 4, evalAtStart: false },
+    });
     await second.trainer.run();
     expect(beforeEval.published).toEqual([0, 2, 3]); // v3 published for the evaluation after step 4
   });
@@ -237,7 +272,11 @@ describe('weight publication (sync schedule)', () => {
     await trainer.run();
     expect(fleet.published).toEqual([0, 1, 2]);
     const log = await jsonLines<PublicationRecord>(join(runDir, WEIGHTS_LOG_FILE));
-    expect(log.map((r) => [r.syncSeconds, r.confirmed])).toEqual([[null, []], [null, []], [null, []]]);
+    expect(log.map((r) => [r.syncSeconds, r.confirmed])).toEqual([
+      [null, []],
+      [null, []],
+      [null, []],
+    ]);
 
     const localDir = await tempDir();
     await build({ runDir: localDir }).trainer.run();
@@ -255,7 +294,10 @@ describe('weight publication (sync schedule)', () => {
         policy,
         sampler: createPolicySampler(policy, tokenizer),
         verifier: createFakeVerifier({ decide: () => true }),
-        objective: { ...createMiniOrealObjective(), requires: { referenceLogProbs: false, oldLogProbs: false, tokenWeights: false } },
+        objective: {
+          ...createMiniOrealObjective(),
+          requires: { referenceLogProbs: false, oldLogProbs: false, tokenWeights: false },
+        },
         problems: letterProblems(2),
         runDir: '/tmp/unused',
         config: {},
@@ -270,27 +312,50 @@ describe('async schedule', () => {
     const events: string[] = [];
     const fleet = createFakeFleet();
     const sampler = createServerSampler(fleet, { events });
-    const { trainer } = build({ runDir: await tempDir(), fleet, sampler, events, config: { weightSync: { schedule: 'async' }, steps: 4, actorFreezeSteps: 0 } });
+    const { trainer } = build({
+      runDir: await tempDir(),
+      fleet,
+      sampler,
+      events,
+      config: { weightSync: { schedule: 'async' }, steps: 4, actorFreezeSteps: 0 },
+    });
     await trainer.run();
     const relevant = events.filter((e) => e === 'sampler.sample' || e === 'policy.applyGradients');
     const sampleAt = relevant.flatMap((e, i) => (e === 'sampler.sample' ? [i] : []));
     const updateAt = relevant.flatMap((e, i) => (e === 'policy.applyGradients' ? [i] : []));
     expect(sampleAt).toHaveLength(4);
     expect(updateAt.length).toBeGreaterThanOrEqual(3);
-    for (let t = 0; t + 1 < sampleAt.length && t < updateAt.length; t++) expect(sampleAt[t + 1]).toBeLessThan(updateAt[t] as number);
+    for (let t = 0; t + 1 < sampleAt.length && t < updateAt.length; t++)
+      expect(sampleAt[t + 1]).toBeLessThan(updateAt[t] as number);
     // the sync schedule, for contrast, samples step t+1 only after step t's update
     const syncEvents: string[] = [];
     const syncFleet = createFakeFleet();
-    await build({ runDir: await tempDir(), fleet: syncFleet, sampler: createServerSampler(syncFleet, { events: syncEvents }), events: syncEvents, config: { steps: 4, actorFreezeSteps: 0 } }).trainer.run();
+    await build({
+      runDir: await tempDir(),
+      fleet: syncFleet,
+      sampler: createServerSampler(syncFleet, { events: syncEvents }),
+      events: syncEvents,
+      config: { steps: 4, actorFreezeSteps: 0 },
+    }).trainer.run();
     const order = syncEvents.filter((e) => e === 'sampler.sample' || e === 'policy.applyGradients');
-    expect(order.slice(0, 4)).toEqual(['sampler.sample', 'policy.applyGradients', 'sampler.sample', 'policy.applyGradients']);
+    expect(order.slice(0, 4)).toEqual([
+      'sampler.sample',
+      'policy.applyGradients',
+      'sampler.sample',
+      'policy.applyGradients',
+    ]);
   });
 
   it('keeps staleness within maxStaleness (one step behind while it overlaps) and draws the same problems and seeds as sync', async () => {
     const fleet = createFakeFleet();
     const sampler = createServerSampler(fleet);
     const runDir = await tempDir();
-    await build({ runDir, fleet, sampler, config: { weightSync: { schedule: 'async', maxStaleness: 1 } } }).trainer.run();
+    await build({
+      runDir,
+      fleet,
+      sampler,
+      config: { weightSync: { schedule: 'async', maxStaleness: 1 } },
+    }).trainer.run();
     const steps = await stepLines(runDir);
     expect(steps.every((s) => (s.stalenessMax as number) <= 1)).toBe(true);
     expect(steps.map((s) => s.stalenessMax)).toEqual([0, 0, 1, 1, 1]); // steps 3–5 were sampled before the previous update
@@ -329,9 +394,16 @@ describe('async schedule', () => {
   it('drops rollouts staler than maxStaleness before grading, skips groups left empty, and counts both', async () => {
     const fleet = createFakeFleet();
     // sample 0 of every problem, and every sample of p0, come from version 0 forever
-    const sampler = createServerSampler(fleet, { isStale: (problemId, sampleIndex) => sampleIndex === 0 || problemId === 'p0' });
+    const sampler = createServerSampler(fleet, {
+      isStale: (problemId, sampleIndex) => sampleIndex === 0 || problemId === 'p0',
+    });
     const runDir = await tempDir();
-    await build({ runDir, fleet, sampler, config: { steps: 8, weightSync: { schedule: 'async', maxStaleness: 1 } } }).trainer.run();
+    await build({
+      runDir,
+      fleet,
+      sampler,
+      config: { steps: 8, weightSync: { schedule: 'async', maxStaleness: 1 } },
+    }).trainer.run();
     const steps = await stepLines(runDir);
     expect(steps).toHaveLength(8);
     steps.forEach((s, index) => {
@@ -350,7 +422,12 @@ describe('async schedule', () => {
   it('surfaces an error of the prefetched sample at the next step, which then retries the same batch', async () => {
     const fleet = createFakeFleet();
     const sampler = createServerSampler(fleet, { failOnCall: 2 });
-    const { trainer } = build({ runDir: await tempDir(), fleet, sampler, config: { weightSync: { schedule: 'async' } } });
+    const { trainer } = build({
+      runDir: await tempDir(),
+      fleet,
+      sampler,
+      config: { weightSync: { schedule: 'async' } },
+    });
     await trainer.step();
     const after1 = trainer.state.cursor;
     await expect(trainer.step()).rejects.toThrow('server refused call 2');
@@ -370,11 +447,21 @@ describe('async schedule', () => {
     const straightDir = await tempDir();
     const straightFleet = createFakeFleet();
     const straightSampler = createServerSampler(straightFleet);
-    await build({ runDir: straightDir, fleet: straightFleet, sampler: straightSampler, config: { weightSync: { schedule: 'async' } } }).trainer.run();
+    await build({
+      runDir: straightDir,
+      fleet: straightFleet,
+      sampler: straightSampler,
+      config: { weightSync: { schedule: 'async' } },
+    }).trainer.run();
 
     const syncDir = await tempDir();
     const syncFleet = createFakeFleet();
-    const syncTwo = build({ runDir: syncDir, fleet: syncFleet, sampler: createServerSampler(syncFleet), config: { steps: 5 } });
+    const syncTwo = build({
+      runDir: syncDir,
+      fleet: syncFleet,
+      sampler: createServerSampler(syncFleet),
+      config: { steps: 5 },
+    });
     await syncTwo.trainer.step();
     await syncTwo.trainer.step();
 
@@ -383,7 +470,13 @@ describe('async schedule', () => {
     const firstFleet = createFakeFleet(disk);
     const controller = new AbortController();
     const firstSampler = createServerSampler(firstFleet);
-    const first = build({ runDir: splitDir, fleet: firstFleet, sampler: firstSampler, config: { weightSync: { schedule: 'async' } }, onStep: (m) => m.step === 2 && controller.abort() });
+    const first = build({
+      runDir: splitDir,
+      fleet: firstFleet,
+      sampler: firstSampler,
+      config: { weightSync: { schedule: 'async' } },
+      onStep: (m) => m.step === 2 && controller.abort(),
+    });
     const stopped = await first.trainer.run({ signal: controller.signal });
     expect(stopped).toMatchObject({ stoppedBy: 'aborted', steps: 2 });
     expect(firstSampler.calls).toHaveLength(3); // step 3 was prefetched, then discarded
@@ -392,24 +485,46 @@ describe('async schedule', () => {
 
     const secondFleet = createFakeFleet(disk);
     const secondSampler = createServerSampler(secondFleet);
-    const second = build({ runDir: splitDir, fleet: secondFleet, sampler: secondSampler, config: { weightSync: { schedule: 'async' } } });
+    const second = build({
+      runDir: splitDir,
+      fleet: secondFleet,
+      sampler: secondSampler,
+      config: { weightSync: { schedule: 'async' } },
+    });
     await second.trainer.resume();
     await second.trainer.run();
     expect(secondFleet.published).toEqual([2, 3, 4]); // v1, the resumed version, was on disk: reused, not rewritten
     expect(secondFleet.synced).toEqual([1, 2, 3, 4]);
     const log = await jsonLines<PublicationRecord>(join(splitDir, WEIGHTS_LOG_FILE));
-    expect(log.find((r) => r.reason === 'resume')).toMatchObject({ version: 1, reused: true, publishSeconds: 0 });
-    expect(secondSampler.calls[0]).toMatchObject({ problems: straightSampler.calls[2]!.problems, seed: straightSampler.calls[2]!.seed });
+    expect(log.find((r) => r.reason === 'resume')).toMatchObject({
+      version: 1,
+      reused: true,
+      publishSeconds: 0,
+    });
+    expect(secondSampler.calls[0]).toMatchObject({
+      problems: straightSampler.calls[2]!.problems,
+      seed: straightSampler.calls[2]!.seed,
+    });
     expect((await stepLines(splitDir)).map(strip)).toEqual((await stepLines(straightDir)).map(strip));
   });
 
   it('after a resume whose version is not on disk, publishes it anew', async () => {
     const runDir = await tempDir();
     const fleet = createFakeFleet();
-    const first = build({ runDir, fleet, sampler: createServerSampler(fleet), config: { steps: 3, checkpoint: { every: 1 } } });
+    const first = build({
+      runDir,
+      fleet,
+      sampler: createServerSampler(fleet),
+      config: { steps: 3, checkpoint: { every: 1 } },
+    });
     await first.trainer.run();
     const fresh = createFakeFleet(); // another publisher folder: nothing on disk
-    const second = build({ runDir, fleet: fresh, sampler: createServerSampler(fresh), config: { steps: 4, checkpoint: { every: 1 } } });
+    const second = build({
+      runDir,
+      fleet: fresh,
+      sampler: createServerSampler(fresh),
+      config: { steps: 4, checkpoint: { every: 1 } },
+    });
     await second.trainer.resume();
     await second.trainer.run();
     expect(fresh.published).toEqual([2, 3]);

@@ -84,7 +84,11 @@ export async function lossPhase(input: LossInput): Promise<LossOutput> {
       meanRatio: tis.meanRatio,
       rowsWithoutLogProbs: tis.rowsWithout,
     };
-    return { loss: computed.loss, gradient: weightGradient(computed.gradient, tis.ratios), parts: computed.parts };
+    return {
+      loss: computed.loss,
+      gradient: weightGradient(computed.gradient, tis.ratios),
+      parts: computed.parts,
+    };
   });
   return {
     loss: result.loss,

@@ -24,12 +24,18 @@ export interface AsyncStepContext extends SyncStepContext {
  */
 export async function runAsyncStep(context: AsyncStepContext): Promise<StepOutcome> {
   const start = performance.now();
-  const { groups } = await (context.prefetched ?? samplePlan(context.phases, context.components, context.plan));
+  const { groups } = await (context.prefetched ??
+    samplePlan(context.phases, context.components, context.plan));
   const sampled = performance.now();
   context.prefetchNext?.();
   const drop = dropStaleRollouts(groups, context.plan.policyVersion, context.maxStaleness);
-  return trainOnGroups(context, drop.groups, { start, sampled }, {
-    rollouts: drop.droppedRollouts,
-    groups: drop.droppedGroups,
-  });
+  return trainOnGroups(
+    context,
+    drop.groups,
+    { start, sampled },
+    {
+      rollouts: drop.droppedRollouts,
+      groups: drop.droppedGroups,
+    },
+  );
 }

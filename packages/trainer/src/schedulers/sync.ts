@@ -95,7 +95,11 @@ export interface StepOutcome {
 }
 
 /** Run the sample phase of a plan (the first phase; the async scheduler starts it a step early). */
-export function samplePlan(phases: TrainerPhases, components: StepComponents, plan: StepPlan): Promise<SampleOutput> {
+export function samplePlan(
+  phases: TrainerPhases,
+  components: StepComponents,
+  plan: StepPlan,
+): Promise<SampleOutput> {
   return phases.sample({
     sampler: components.sampler,
     tokenizer: components.tokenizer,
@@ -166,14 +170,17 @@ export async function trainOnGroups(
         rows: selection.rows,
         batch: selection.batch,
         weights,
-        ...(plan.importanceSamplingCap === undefined ? {} : { importanceSamplingCap: plan.importanceSamplingCap }),
+        ...(plan.importanceSamplingCap === undefined
+          ? {}
+          : { importanceSamplingCap: plan.importanceSamplingCap }),
       });
       if (!Number.isFinite(loss.loss)) diverge('loss', loss.loss);
       const badGradient = loss.gradient.flat().find((g) => !Number.isFinite(g));
       if (badGradient !== undefined) diverge('loss gradient', badGradient);
       update = await phases.update({ policy: components.policy });
       // NaN = not reported by the engine (remote APIs); a local model throws on a NaN norm itself.
-      if (!Number.isFinite(update.gradNorm) && !Number.isNaN(update.gradNorm)) diverge('grad norm', update.gradNorm);
+      if (!Number.isFinite(update.gradNorm) && !Number.isNaN(update.gradNorm))
+        diverge('grad norm', update.gradNorm);
     }
   }
   const updated = performance.now();
