@@ -65,4 +65,29 @@ describe('TrainerConfigSchema', () => {
       expect(source, field).toMatch(comment);
     }
   });
+
+  it('weight sync defaults to publishing after every update on the sync schedule; importance sampling is off', () => {
+    const config = parseTrainerConfig({});
+    expect(config.weightSync).toEqual({ every: 1, schedule: 'sync', maxStaleness: 1 });
+    expect(config.importanceSampling).toBeUndefined();
+    expect(parseTrainerConfig({ weightSync: { schedule: 'async' } }).weightSync).toEqual({
+      every: 1,
+      schedule: 'async',
+      maxStaleness: 1,
+    });
+    expect(parseTrainerConfig({ importanceSampling: { cap: 2 } }).importanceSampling).toEqual({ cap: 2 });
+  });
+
+  it('names the weight-sync and importance-sampling fields it refuses', () => {
+    expect(configError({ weightSync: { schedule: 'fast' } }, 'trainer').message).toMatch(
+      /trainer\.weightSync\.schedule.*'sync' or 'async'/s,
+    );
+    expect(configError({ weightSync: { maxStaleness: 0 } }).message).toMatch(
+      /weightSync\.maxStaleness.*schedule 'sync'/s,
+    );
+    expect(configError({ weightSync: { every: 0 } }).message).toMatch(/weightSync\.every/);
+    expect(configError({ weightSync: { evry: 2 } }).message).toMatch(/evry/);
+    expect(configError({ importanceSampling: { cap: 0 } }).message).toMatch(/importanceSampling\.cap.*> 0/s);
+    expect(configError({ importanceSampling: {} }).message).toMatch(/importanceSampling\.cap/);
+  });
 });

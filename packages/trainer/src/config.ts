@@ -52,6 +52,51 @@ export const TrainerCheckpointSchema = z
   .default({ dir: 'checkpoints', every: 10, keepLast: 2, keepBest: true, onAbort: true, atEnd: true });
 
 /**
+ * Weight publication and the step schedule (issue 14). Only used when `createTrainer` gets a
+ * `publisher` (and a `weightSync`); without one the trainer samples exactly as before.
+ */
+export const TrainerWeightSyncSchema = z
+  .strictObject({
+    /** Publish (and sync) the policy every N optimiser steps. Default 1 (chosen: always on-policy). */
+    every: z
+      .number()
+      .int()
+      .min(1, 'must be ≥ 1 (optimiser steps between publications); use 1 to publish after every update')
+      .default(1),
+    /**
+     * `sync`: publish → every server confirms → the next step samples (exactly on-policy).
+     * `async`: the next step's rollouts are sampled while this step trains; rollouts staler than
+     * `maxStaleness` are dropped. Default `sync` (chosen; the reference loop is on-policy).
+     */
+    schedule: z.enum(['sync', 'async'], { message: "must be 'sync' or 'async'" }).default('sync'),
+    /**
+     * Async only: the largest staleness (trainer version − rollout version) a rollout may have to
+     * be trained on. Default 1 (chosen: one batch of prefetch, as AReaL's and prime-rl's bound).
+     */
+    maxStaleness: z
+      .number()
+      .int()
+      .min(
+        1,
+        "must be ≥ 1 (the async schedule samples one step ahead); use schedule 'sync' for on-policy training",
+      )
+      .default(1),
+  })
+  .default({ every: 1, schedule: 'sync', maxStaleness: 1 });
+
+/**
+ * Truncated importance sampling (TIS) of the sampler/trainer mismatch. Off unless present.
+ * A departure from the OREAL reference (which trains on-policy with no such ratio).
+ */
+export const TrainerImportanceSamplingSchema = z.strictObject({
+  /**
+   * Cap C of the per-token ratio min(exp(ℓ_trainer − ℓ_sampler), C) that multiplies each token's
+   * loss gradient. No default: choose it (verl's example scripts use 2).
+   */
+  cap: z.number().gt(0, 'must be > 0; e.g. 2').finite('must be finite; e.g. 2'),
+});
+
+/**
  * The trainer's configuration. Every field has a default; the `source` in each comment says
  * whether it is OREAL's reference value ("reference: …") or a choice of this package ("chosen").
  */
@@ -103,6 +148,10 @@ export const TrainerConfigSchema = z
     logEvery: z.number().int().min(0, 'must be ≥ 0; use 0 to disable log lines').default(1),
     /** Shuffle the problems at the start of every epoch (seeded). Default true (chosen). */
     shuffle: z.boolean().default(true),
+    /** Weight publication cadence and the step schedule (used with a `publisher`). */
+    weightSync: TrainerWeightSyncSchema,
+    /** Truncated importance sampling of the sampler/trainer log-prob mismatch; off when absent (reference: none). */
+    importanceSampling: TrainerImportanceSamplingSchema.optional(),
   })
   .superRefine((config, context) => {
     // Objectives and the token reward model read "correct" as r > 0 (oreal-method.md: labels 1[r > 0]).

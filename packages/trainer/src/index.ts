@@ -7,6 +7,8 @@ export {
   TrainerConfigSchema,
   TrainerSamplingSchema,
   TrainerCheckpointSchema,
+  TrainerWeightSyncSchema,
+  TrainerImportanceSamplingSchema,
   parseTrainerConfig,
   type TrainerConfig,
   type TrainerConfigInput,
@@ -15,6 +17,7 @@ export {
   createTrainer,
   METRICS_FILE,
   TRAJECTORY_FOLDER,
+  WEIGHTS_LOG_FILE,
   type CreateTrainerOptions,
   type Trainer,
   type TrainerHooks,
@@ -25,12 +28,24 @@ export {
 export * from './phases/index';
 export {
   runSyncStep,
+  samplePlan,
+  trainOnGroups,
   type SyncStepContext,
   type StepComponents,
   type StepPlan,
   type StepOutcome,
   type StepClock,
 } from './schedulers/sync';
+export { runAsyncStep, type AsyncStepContext } from './schedulers/async';
+export {
+  samplerLogProbsOf,
+  logProbMismatch,
+  truncatedImportanceRatios,
+  weightGradient,
+  type LogProbMismatch,
+  type TruncatedImportanceRatios,
+} from './sampler-mismatch';
+export { stalenessOf, dropStaleRollouts, type StalenessStats, type StaleDrop } from './staleness';
 export { buildStepMetrics, formatStepLine, type StepMetricsInput } from './step-metrics';
 export { trajectoryRecords, type TrajectoryChoice } from './trajectory-records';
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';

@@ -15,6 +15,8 @@ export interface StepTiming {
   readonly tokensPerSecond: number;
   /** Seconds since this trainer object started (not carried across a resume). */
   readonly elapsedSeconds: number;
+  /** Seconds the step's publication took (publish + sync); present when one happened. */
+  readonly publishSeconds?: number;
 }
 
 /** Why a step did not update the policy (null when it did). */
@@ -74,6 +76,37 @@ export interface StepMetrics {
   readonly learningRate: number | null;
   readonly gradNorm: number | null;
   readonly clipped: boolean | null;
+  /*
+   * Issue 14 fields. Each group is present only where it applies (a local sampler's rollouts carry
+   * no version, the TIS fields only with `importanceSampling`), so runs without a fleet write the
+   * lines they always wrote.
+   */
+  /** The policy version the step's update started from (with `stalenessMean`). */
+  readonly policyVersion?: number;
+  /**
+   * Mean and largest staleness (policyVersion − rollout.policyVersion) of the trained rollouts;
+   * present when some rollout carries a version or a weight sync is configured (null when none does).
+   */
+  readonly stalenessMean?: number | null;
+  readonly stalenessMax?: number | null;
+  /** Trained rollouts whose server did not report a version. */
+  readonly rolloutsWithoutVersion?: number;
+  /** Async schedule: rollouts dropped for exceeding `maxStaleness`, and groups left empty by it. */
+  readonly rolloutsDroppedStale?: number;
+  readonly groupsDroppedStale?: number;
+  /**
+   * Sampler vs trainer log-probs of the selected rows' tokens (updating steps, rows with sampler
+   * log-probs): mean and largest |ℓ_trainer − ℓ_sampler|, and the k3 estimate of KL(sampler ‖ trainer).
+   */
+  readonly logprobMismatchMean?: number;
+  readonly logprobMismatchMax?: number;
+  readonly logprobMismatchKl?: number;
+  /** Tokens compared for the mismatch. */
+  readonly logprobMismatchTokens?: number;
+  /** Truncated importance sampling (only with `importanceSampling`): share of tokens at the cap, mean ratio, rows at ratio 1. */
+  readonly tisClippedFraction?: number;
+  readonly tisMeanRatio?: number;
+  readonly tisRowsWithoutLogProbs?: number;
   readonly timing: StepTiming;
 }
 

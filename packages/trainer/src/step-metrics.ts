@@ -11,6 +11,8 @@ export interface StepMetricsInput {
   readonly outcome: StepOutcome;
   /** performance.now() at the trainer's creation (for `timing.elapsedSeconds`). */
   readonly startedAt: number;
+  /** Write the staleness fields even when no rollout carries a version (a weight sync is configured). */
+  readonly reportStaleness?: boolean;
 }
 
 /** The metrics.jsonl line of a step, from its phases' outputs (pure; deterministic fields first, wall-clock ones under `timing`). */
@@ -66,6 +68,7 @@ export function buildStepMetrics(input: StepMetricsInput): StepMetrics {
     learningRate: update?.learningRate ?? null,
     gradNorm: update?.gradNorm ?? null,
     clipped: update?.clipped ?? null,
+    ...issue14Fields(input),
     timing: {
       stepSeconds: (clock.updated - clock.start) / 1000,
       sampleSeconds,
@@ -73,8 +76,41 @@ export function buildStepMetrics(input: StepMetricsInput): StepMetrics {
       updateSeconds: (clock.updated - clock.graded) / 1000,
       tokensPerSecond: sampleSeconds > 0 ? tokensSampled / sampleSeconds : 0,
       elapsedSeconds: (clock.updated - input.startedAt) / 1000,
+      ...(outcome.publication
+        ? { publishSeconds: outcome.publication.publishSeconds + (outcome.publication.syncSeconds ?? 0) }
+        : {}),
     },
   };
+}
+
+/** Staleness, stale drops, log-prob mismatch and TIS fields, each only where it applies. */
+function issue14Fields(input: StepMetricsInput): Partial<StepMetrics> {
+  const { staleness, droppedStale, loss } = input.outcome;
+  const out: Record<string, number | null> = {};
+  if (staleness.withVersion > 0 || input.reportStaleness) {
+    out['policyVersion'] = staleness.trainerVersion;
+    out['stalenessMean'] = staleness.mean;
+    out['stalenessMax'] = staleness.max;
+    out['rolloutsWithoutVersion'] = staleness.withoutVersion;
+  }
+  if (droppedStale) {
+    out['rolloutsDroppedStale'] = droppedStale.rollouts;
+    out['groupsDroppedStale'] = droppedStale.groups;
+  }
+  const mismatch = loss?.mismatch;
+  if (mismatch) {
+    out['logprobMismatchMean'] = mismatch.meanAbs;
+    out['logprobMismatchMax'] = mismatch.maxAbs;
+    out['logprobMismatchKl'] = mismatch.kl;
+    out['logprobMismatchTokens'] = mismatch.tokens;
+  }
+  const tis = loss?.importanceSampling;
+  if (tis) {
+    out['tisClippedFraction'] = tis.clippedFraction;
+    out['tisMeanRatio'] = tis.meanRatio;
+    out['tisRowsWithoutLogProbs'] = tis.rowsWithoutLogProbs;
+  }
+  return out as Partial<StepMetrics>;
 }
 
 /** Arithmetic mean (0 for no values). */

@@ -15,6 +15,8 @@ import {
   type Tokenizer,
   type TrainablePolicy,
   type Verifier,
+  type WeightPublisher,
+  type WeightSync,
 } from '@oreal-ts/core';
 import { writeFileAtomic } from '@oreal-ts/core/node';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -32,8 +34,16 @@ import { DataCursor, type DataCursorState } from './data-cursor';
 import { evaluatePassAt1 } from './evaluate';
 import type { GradedGroup } from './grade-rollouts';
 import type { EvalMetrics, StepMetrics } from './metrics';
-import { resolvePhases, type TrainerPhases } from './phases/index';
-import { runSyncStep } from './schedulers/sync';
+import {
+  publishWeights,
+  resolvePhases,
+  type PublicationReason,
+  type PublicationRecord,
+  type SampleOutput,
+  type TrainerPhases,
+} from './phases/index';
+import { runAsyncStep } from './schedulers/async';
+import { runSyncStep, samplePlan, type StepComponents, type StepPlan } from './schedulers/sync';
 import { buildStepMetrics, formatStepLine } from './step-metrics';
 import { trajectoryRecords } from './trajectory-records';
 
@@ -78,6 +88,15 @@ export interface CreateTrainerOptions {
    * reported loss and gradient norm for finiteness, so a replaced phase cannot hide a divergence.
    */
   readonly phases?: Partial<TrainerPhases>;
+  /**
+   * Publishes the policy's weights as versioned folders (issue 14): before the first step (and
+   * after a resume), after every `config.weightSync.every` optimiser steps, and before an
+   * evaluation when the servers are behind. Each publication is a line of `<runDir>/weights.jsonl`.
+   * Absent: nothing is published (local sampling reads the policy directly).
+   */
+  readonly publisher?: WeightPublisher;
+  /** Has the inference servers load each published version (needs `publisher`). */
+  readonly weightSync?: WeightSync;
 }
 
 /** Best held-out greedy pass@1 so far. */
@@ -145,6 +164,8 @@ export interface Trainer {
 export const METRICS_FILE = 'metrics.jsonl';
 /** Name of the trajectory folder inside the run folder. */
 export const TRAJECTORY_FOLDER = 'trajectories';
+/** Name of the publication log inside the run folder. */
+export const WEIGHTS_LOG_FILE = 'weights.jsonl';
 
 /**
  * Build a trainer. Validates the config (`ConfigError` naming field, value and fix) and the
@@ -179,7 +200,15 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     );
   }
 
+  if (options.weightSync && !options.publisher) {
+    throw new ConfigError(
+      'weightSync',
+      'was given without a publisher: the servers can only load versions a publisher wrote; pass `publisher` too',
+    );
+  }
+  const { publisher, weightSync } = options;
   const runDir = resolve(options.runDir);
+  const weightsLogFile = join(runDir, WEIGHTS_LOG_FILE);
   const metricsFile = join(runDir, METRICS_FILE);
   const checkpointRoot = resolve(runDir, config.checkpoint.dir);
   const hooks = options.hooks ?? {};
@@ -205,6 +234,13 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   let lastCheckpointStep: number | null = null;
   let diverged = false;
   let running = false;
+  // Weight publication: the version the servers hold (as far as this trainer published), whether
+  // the next publication follows a resume, and whether weights.jsonl was started by this run.
+  let fleetVersion: number | undefined;
+  let resumedSincePublication = false;
+  let weightsLogReady = false;
+  // Async schedule: the next step's plan and its sample phase, started while a step trains.
+  let prefetch: Prefetch | null = null;
 
   let chain: Promise<unknown> = Promise.resolve();
   /** Run `task` after every earlier public call has finished (steps, saves and resumes never interleave). */
@@ -237,71 +273,183 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     );
   };
 
+  const components: StepComponents = {
+    policy,
+    sampler,
+    verifier,
+    objective,
+    tokenizer,
+    ...(reference ? { reference } : {}),
+    ...(rewardModel ? { rewardModel } : {}),
+    ...(publisher ? { publisher } : {}),
+    ...(weightSync ? { weightSync } : {}),
+  };
+
+  /**
+   * Draw a step's plan (B problems, its sampling and selection seeds) from the given cursor and
+   * RNG states, on copies: the trainer's own state only moves when the step commits, so a failed,
+   * aborted or merely prefetched step never advances the saved data cursor.
+   */
+  const drawPlan = (stepNumber: number, from: DrawState): DrawnPlan => {
+    const drawCursor = new DataCursor(problems.length, config.seed, config.shuffle, from.cursor);
+    const drawRng = SeededRng.fromState(from.rng);
+    const batchProblems = drawCursor.next(config.batchProblems).map((index) => problems[index] as Problem);
+    const sampleSeed = drawRng.nextUint32();
+    const selectSeed = drawRng.nextUint32();
+    const plan: StepPlan = {
+      step: stepNumber,
+      problems: batchProblems,
+      sampleOptions: {
+        n: config.rolloutsPerProblem,
+        temperature: config.sampling.temperature,
+        topP: config.sampling.topP,
+        topK: config.sampling.topK,
+        maxNewTokens: config.sampling.maxNewTokens,
+        ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+        ...(stopTokenIds ? { stopTokenIds } : {}),
+        seed: sampleSeed,
+      },
+      ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+      selectSeed,
+      rewards: { correct: config.rewardCorrect, incorrect: config.rewardIncorrect },
+      updating: stepNumber > config.actorFreezeSteps,
+      // Filled in when the step runs (a prefetched plan is drawn before the previous step commits).
+      policyVersion: -1,
+      publishEvery: config.weightSync.every,
+      ...(config.importanceSampling ? { importanceSamplingCap: config.importanceSampling.cap } : {}),
+    };
+    return {
+      plan,
+      from: stateKey(from),
+      after: { cursor: drawCursor.state, rng: drawRng.getState() },
+      epoch: drawCursor.state.epoch,
+    };
+  };
+
+  const committedState = (): DrawState => ({ cursor: cursor.state, rng: rng.getState() });
+
+  const appendPublication = async (record: PublicationRecord): Promise<void> => {
+    await mkdir(runDir, { recursive: true });
+    if (!weightsLogReady) {
+      // A fresh run starts a new log; after a resume the log goes on (it records every publication).
+      if (!resumedSincePublication) await writeFile(weightsLogFile, '');
+      weightsLogReady = true;
+    }
+    await appendFile(weightsLogFile, JSON.stringify(record) + '\n');
+    fleetVersion = record.version;
+    log(
+      `published policy v${record.version} (${record.reason}${record.reused ? ', reused' : ''})` +
+        (weightSync
+          ? `: ${record.confirmed.length} server(s) confirmed${record.failed.length ? `, ${record.failed.length} failed` : ''}`
+          : ''),
+    );
+    for (const failure of record.failed)
+      log(
+        `warning: ${failure.baseUrl} failed to load policy v${record.version} and left the pool: ${failure.reason}`,
+      );
+  };
+
+  /**
+   * Bring the servers to the policy's current version when they are not there: before the first
+   * step or evaluation of a run ('start'), after a resume ('resume', reusing the newest folder on
+   * disk when it is that version) and before an evaluation that follows skipped publications ('eval').
+   */
+  const publishCurrent = async (purpose: 'step' | 'eval'): Promise<void> => {
+    if (!publisher) return;
+    if (fleetVersion === policyUpdates) return;
+    if (fleetVersion !== undefined && purpose === 'step') return; // between publications (every > 1)
+    const reason: PublicationReason =
+      fleetVersion !== undefined ? 'eval' : resumedSincePublication ? 'resume' : 'start';
+    const record = await publishWeights({
+      publisher,
+      ...(weightSync ? { weightSync } : {}),
+      version: policyUpdates,
+      step,
+      reason,
+      reuseLatest: reason === 'resume',
+    });
+    await appendPublication(record);
+  };
+
+  /** Wait for a prefetched sample that will not be trained; its error (if any) is only logged. */
+  const discardPrefetch = async (why: string): Promise<void> => {
+    const pending = prefetch;
+    prefetch = null;
+    if (!pending) return;
+    try {
+      await pending.sample;
+    } catch (error) {
+      log(
+        `warning: the prefetched rollouts of step ${pending.drawn.plan.step} were discarded (${why}); their sampling had failed: ${(error as Error).message}`,
+      );
+    }
+  };
+
   const stepUnlocked = async (): Promise<StepMetrics> => {
     if (diverged) diverge('state', 'non-finite after an earlier step');
     const stepNumber = step + 1;
-    const cursorBefore = cursor.state;
-    const rngBefore = rng.getState();
     try {
       return await runStep(stepNumber);
     } catch (error) {
-      if (!TrainingDivergedError.is(error) && step < stepNumber) {
-        // Failed before the step completed (e.g. the sampler threw): put the data cursor and RNG
-        // back so a retried step draws the same batch. (Errors from hooks come after completion.)
-        cursor = new DataCursor(problems.length, config.seed, config.shuffle, cursorBefore);
-        rng = SeededRng.fromState(rngBefore);
-      }
+      // Nothing was committed (the cursor and RNG only move on commit), so a retried step draws
+      // the same batch; a prefetch started by the failed step is not for the retry.
+      if (prefetch && prefetch.drawn.plan.step !== stepNumber)
+        await discardPrefetch('the step before it failed');
       throw error;
     }
   };
 
   const runStep = async (stepNumber: number): Promise<StepMetrics> => {
-    // Draw B problems and the step's seeds, then run the phases (sample K rollouts each, grade,
-    // select, weigh tokens, loss, update, publish) through the sync scheduler.
-    const batchProblems = cursor.next(config.batchProblems).map((index) => problems[index] as Problem);
-    const sampleSeed = rng.nextUint32();
-    const selectSeed = rng.nextUint32();
-    const outcome = await runSyncStep({
+    await publishCurrent('step');
+    const version = policyUpdates;
+    // This step's plan: the prefetched one when it was drawn from the state committed now.
+    let prefetched: Promise<SampleOutput> | undefined;
+    let drawn: DrawnPlan;
+    const key = stateKey(committedState());
+    if (prefetch && prefetch.drawn.plan.step === stepNumber && prefetch.drawn.from === key) {
+      drawn = prefetch.drawn;
+      prefetched = prefetch.sample;
+      prefetch = null;
+    } else {
+      if (prefetch) await discardPrefetch('the trainer state changed since it was drawn');
+      drawn = drawPlan(stepNumber, committedState());
+    }
+    const plan: StepPlan = { ...drawn.plan, policyVersion: version };
+    const context = {
       phases,
-      components: {
-        policy,
-        sampler,
-        verifier,
-        objective,
-        tokenizer,
-        ...(reference ? { reference } : {}),
-        ...(rewardModel ? { rewardModel } : {}),
-      },
-      plan: {
-        step: stepNumber,
-        problems: batchProblems,
-        sampleOptions: {
-          n: config.rolloutsPerProblem,
-          temperature: config.sampling.temperature,
-          topP: config.sampling.topP,
-          topK: config.sampling.topK,
-          maxNewTokens: config.sampling.maxNewTokens,
-          ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
-          ...(stopTokenIds ? { stopTokenIds } : {}),
-          seed: sampleSeed,
-        },
-        ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
-        selectSeed,
-        rewards: { correct: config.rewardCorrect, incorrect: config.rewardIncorrect },
-        updating: stepNumber > config.actorFreezeSteps,
-      },
+      components,
+      plan,
       diverge,
-      commit: (updated) => {
+      commit: (updated: boolean) => {
         if (updated) policyUpdates++;
+        cursor = new DataCursor(problems.length, config.seed, config.shuffle, drawn.after.cursor);
+        rng = SeededRng.fromState(drawn.after.rng);
         step = stepNumber;
       },
-    });
+    };
+    const outcome =
+      config.weightSync.schedule === 'async'
+        ? await runAsyncStep({
+            ...context,
+            maxStaleness: config.weightSync.maxStaleness,
+            ...(prefetched ? { prefetched } : {}),
+            prefetchNext: () => {
+              if (stepNumber + 1 > config.steps) return;
+              const next = drawPlan(stepNumber + 1, drawn.after);
+              const sample = samplePlan(phases, components, { ...next.plan, policyVersion: version });
+              sample.catch(() => undefined); // surfaced when the next step awaits it
+              prefetch = { drawn: next, sample };
+            },
+          })
+        : await runSyncStep(context);
+    if (outcome.publication) await appendPublication(outcome.publication);
     const metrics = buildStepMetrics({
       step: stepNumber,
-      epoch: cursor.state.epoch,
-      problems: batchProblems.length,
+      epoch: drawn.epoch,
+      problems: drawn.plan.problems.length,
       outcome,
       startedAt,
+      reportStaleness: weightSync !== undefined,
     });
     const graded = outcome.graded;
     const rows = outcome.selection.rows;
@@ -339,6 +487,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     if (evalProblems.length === 0) {
       throw new ConfigError('evalProblems', 'is empty; pass held-out problems to createTrainer to evaluate');
     }
+    await publishCurrent('eval'); // the held-out rollouts come from the weights being evaluated
     const result = await evaluatePassAt1({
       sampler,
       verifier,
@@ -417,6 +566,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   };
 
   const resumeUnlocked = async (checkpointDir?: string): Promise<void> => {
+    await discardPrefetch('the trainer is resuming from a checkpoint');
     const dir = checkpointDir ? resolve(checkpointDir) : await resolveLatestCheckpoint(checkpointRoot);
     const saved = await readTrainerState(dir);
     if (saved.cursor.position > problems.length) {
@@ -480,6 +630,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     lastCheckpoint = dir;
     lastCheckpointStep = step;
     diverged = false;
+    fleetVersion = undefined; // the servers are brought to the resumed version before they sample
+    resumedSincePublication = true;
     log(`resumed from ${dir} at step ${step}`);
   };
 
@@ -519,6 +671,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     }
     while (step < config.steps) {
       if (signal?.aborted) {
+        await discardPrefetch('the run was aborted');
         let checkpoint: string | null = lastCheckpoint;
         if (config.checkpoint.onAbort && lastCheckpointStep !== step)
           checkpoint = await trainer.saveCheckpoint('abort');
@@ -538,6 +691,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
         });
       });
     }
+    await discardPrefetch('the run completed');
     if (evalEnabled && config.evalEvery > 0 && lastEvalStep !== step) lastEval = await trainer.evaluate();
     if (config.checkpoint.atEnd && lastCheckpointStep !== step) await trainer.saveCheckpoint('final');
     return {
@@ -551,6 +705,32 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     };
   };
   return trainer;
+}
+
+/** Where a plan is drawn from: the data cursor's and the RNG's states. */
+interface DrawState {
+  readonly cursor: DataCursorState;
+  readonly rng: ReturnType<SeededRng['getState']>;
+}
+
+/** A step's plan with the state it was drawn from (as a key) and the state after the draw. */
+interface DrawnPlan {
+  readonly plan: StepPlan;
+  readonly from: string;
+  readonly after: DrawState;
+  /** Data epoch after the draw (the step's metrics report it). */
+  readonly epoch: number;
+}
+
+/** The async schedule's next step: its plan and its sample phase, already running. */
+interface Prefetch {
+  readonly drawn: DrawnPlan;
+  readonly sample: Promise<SampleOutput>;
+}
+
+/** A comparable key of a draw state (RNG words as unsigned: `fromState` normalises them so). */
+function stateKey(state: DrawState): string {
+  return JSON.stringify({ cursor: state.cursor, rng: state.rng.words.map((w) => w >>> 0) });
 }
 
 function rngStateOf(source: SeededRng): TrainerState['rng'] {

@@ -1,7 +1,7 @@
 import { checkpointPhase, type CheckpointInput } from './checkpoint';
 import { gradePhase, type GradeInput, type GradeOutput } from './grade';
 import { lossPhase, type LossInput, type LossOutput } from './loss';
-import { publishPhase, type PublishInput } from './publish';
+import { publishPhase, type PublicationRecord, type PublishInput } from './publish';
 import { samplePhase, type SampleInput, type SampleOutput } from './sample';
 import { selectPhase, type SelectInput, type SelectOutput } from './select';
 import { updatePhase, type UpdateInput, type UpdateOutput } from './update';
@@ -28,7 +28,8 @@ export interface TrainerPhases {
   weighTokens(input: WeighTokensInput): Promise<WeighTokensOutput>;
   loss(input: LossInput): Promise<LossOutput>;
   update(input: UpdateInput): Promise<UpdateOutput>;
-  publish(input: PublishInput): Promise<void>;
+  /** Returns the publication (written to weights.jsonl), or null/nothing when none happened. */
+  publish(input: PublishInput): Promise<PublicationRecord | null | void>;
   checkpoint(input: CheckpointInput): Promise<string | null>;
 }
 

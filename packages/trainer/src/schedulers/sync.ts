@@ -8,16 +8,22 @@ import type {
   Tokenizer,
   TrainablePolicy,
   Verifier,
+  WeightPublisher,
+  WeightSync,
 } from '@oreal-ts/core';
 import type { RewardValues } from '../grade-rollouts';
 import type {
   GradeOutput,
   LossOutput,
+  PublicationRecord,
+  SampledGroup,
+  SampleOutput,
   SelectOutput,
   TrainerPhases,
   UpdateOutput,
   WeighTokensOutput,
 } from '../phases/index';
+import { stalenessOf, type StalenessStats } from '../staleness';
 
 /** The components a step's phases work on. */
 export interface StepComponents {
@@ -28,6 +34,10 @@ export interface StepComponents {
   readonly objective: Objective;
   readonly rewardModel?: TokenRewardModel;
   readonly tokenizer: Tokenizer;
+  /** Writes published versions of the policy (absent: nothing is published). */
+  readonly publisher?: WeightPublisher;
+  /** Brings the inference servers to a published version. */
+  readonly weightSync?: WeightSync;
 }
 
 /** What one step needs besides the components: its problems, seeds and switches. */
@@ -40,6 +50,12 @@ export interface StepPlan {
   readonly rewards: RewardValues;
   /** False during the actor-freeze steps. */
   readonly updating: boolean;
+  /** The policy version the step starts from (optimiser steps the policy has taken in RL). */
+  readonly policyVersion: number;
+  /** Publish every N optimiser steps. */
+  readonly publishEvery: number;
+  /** Cap of truncated importance sampling; absent: off. */
+  readonly importanceSamplingCap?: number;
 }
 
 /** Everything the sync scheduler needs for one step. */
@@ -70,25 +86,55 @@ export interface StepOutcome {
   readonly update: UpdateOutput | null;
   readonly skipped: 'empty-batch' | 'actor-frozen' | null;
   readonly clock: StepClock;
+  /** Staleness of the trained rollouts against `plan.policyVersion`. */
+  readonly staleness: StalenessStats;
+  /** Async schedule only: rollouts (and whole groups) dropped for exceeding `maxStaleness`. */
+  readonly droppedStale: { readonly rollouts: number; readonly groups: number } | null;
+  /** The publication after the update (null when none). */
+  readonly publication: PublicationRecord | null;
 }
 
-/**
- * The sync scheduler: runs one step's phases one after the other, on-policy (sample → grade →
- * select → weigh tokens → loss → update → publish), checking every reported number for
- * finiteness in the order the reference loop does. The checkpoint phase runs after the step and
- * its evaluation, in the trainer's run loop.
- */
-export async function runSyncStep(context: SyncStepContext): Promise<StepOutcome> {
-  const { phases, components, plan, diverge } = context;
-  const start = performance.now();
-  const { groups } = await phases.sample({
+/** Run the sample phase of a plan (the first phase; the async scheduler starts it a step early). */
+export function samplePlan(
+  phases: TrainerPhases,
+  components: StepComponents,
+  plan: StepPlan,
+): Promise<SampleOutput> {
+  return phases.sample({
     sampler: components.sampler,
     tokenizer: components.tokenizer,
     problems: plan.problems,
     options: plan.sampleOptions,
     ...(plan.stop ? { stop: plan.stop } : {}),
   });
-  const sampled = performance.now();
+}
+
+/**
+ * The sync scheduler: runs one step's phases one after the other, on-policy (sample → grade →
+ * select → weigh tokens → loss → update → publish), checking every reported number for
+ * finiteness in the order the reference loop does. With a weight sync, publish resolves only when
+ * every server confirmed the new version, so the next step samples from the weights just trained.
+ * The checkpoint phase runs after the step and its evaluation, in the trainer's run loop.
+ */
+export async function runSyncStep(context: SyncStepContext): Promise<StepOutcome> {
+  const start = performance.now();
+  const { groups } = await samplePlan(context.phases, context.components, context.plan);
+  return trainOnGroups(context, groups, { start, sampled: performance.now() }, null);
+}
+
+/**
+ * The phases after sampling, shared by both schedulers: grade → select → weigh tokens → loss →
+ * update → commit → publish, on the given (possibly staleness-filtered) groups.
+ */
+export async function trainOnGroups(
+  context: SyncStepContext,
+  groups: readonly SampledGroup[],
+  marks: { readonly start: number; readonly sampled: number },
+  droppedStale: StepOutcome['droppedStale'],
+): Promise<StepOutcome> {
+  const { phases, components, plan, diverge } = context;
+  const { start, sampled } = marks;
+  const staleness = stalenessOf(groups, plan.policyVersion);
   const { graded } = await phases.grade({ verifier: components.verifier, groups, rewards: plan.rewards });
   const gradedAt = performance.now();
   const selection = await phases.select({ objective: components.objective, graded, seed: plan.selectSeed });
@@ -124,18 +170,31 @@ export async function runSyncStep(context: SyncStepContext): Promise<StepOutcome
         rows: selection.rows,
         batch: selection.batch,
         weights,
+        ...(plan.importanceSamplingCap === undefined
+          ? {}
+          : { importanceSamplingCap: plan.importanceSamplingCap }),
       });
       if (!Number.isFinite(loss.loss)) diverge('loss', loss.loss);
       const badGradient = loss.gradient.flat().find((g) => !Number.isFinite(g));
       if (badGradient !== undefined) diverge('loss gradient', badGradient);
       update = await phases.update({ policy: components.policy });
       // NaN = not reported by the engine (remote APIs); a local model throws on a NaN norm itself.
-      if (!Number.isFinite(update.gradNorm) && !Number.isNaN(update.gradNorm)) diverge('grad norm', update.gradNorm);
+      if (!Number.isFinite(update.gradNorm) && !Number.isNaN(update.gradNorm))
+        diverge('grad norm', update.gradNorm);
     }
   }
   const updated = performance.now();
   context.commit(update !== null);
-  await phases.publish({ step: plan.step, policy: components.policy, updated: update !== null });
+  const publication =
+    (await phases.publish({
+      step: plan.step,
+      policy: components.policy,
+      updated: update !== null,
+      version: plan.policyVersion + (update !== null ? 1 : 0),
+      ...(components.publisher ? { publisher: components.publisher } : {}),
+      ...(components.weightSync ? { weightSync: components.weightSync } : {}),
+      every: plan.publishEvery,
+    })) ?? null;
   return {
     graded,
     selection,
@@ -144,5 +203,8 @@ export async function runSyncStep(context: SyncStepContext): Promise<StepOutcome
     update,
     skipped,
     clock: { start, sampled, graded: gradedAt, updated },
+    staleness,
+    droppedStale,
+    publication,
   };
 }
