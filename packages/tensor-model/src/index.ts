@@ -27,3 +27,16 @@ export {
 } from './checkpoint/checkpoint-files';
 export { assertWeightsFit, weightBytes, backendHeapLimit, WASM_HEAP_LIMIT_BYTES } from './checkpoint/memory-budget';
 export type { HostTensor } from './training/parameter-trainer';
+export { float32Sha256, type ReloadWeightsOptions } from './checkpoint/weight-reload';
+export { createCheckpointPublisher, type CheckpointPublisher, type CheckpointPublisherOptions, type PublishablePolicy } from './publish/checkpoint-publisher';
+export {
+  PublishedVersionSchema,
+  PUBLISHED_WEIGHTS_FORMAT,
+  VERSION_FILE,
+  describePublishedFolder,
+  folderSha256,
+  hasPublishedVersion,
+  publishedFolderName,
+  readPublishedVersion,
+  type PublishedVersion,
+} from './publish/published-version';

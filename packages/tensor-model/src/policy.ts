@@ -17,6 +17,8 @@ import { lmLogits, tokenLogProbs } from './model/transformer';
 import { KeyValueDecodingSession } from './decoding-session';
 import type { DecodeAttentionMode } from './model/kernel-attention';
 import type { TrainingOptions } from './training/options';
+import type { ReloadWeightsOptions } from './checkpoint/weight-reload';
+import type { HostTensor } from './training/parameter-trainer';
 
 /** Options of `createTransformerPolicy`. */
 export interface TransformerPolicyOptions {
@@ -52,6 +54,15 @@ export interface TransformerPolicy extends TrainablePolicy {
   logits(rows: readonly (readonly number[])[]): Promise<Float32Array[][]>;
   /** Write the checkpoint (as `save`) with weights sharded above `maxShardBytes`, in `dtype` (default F32; BF16 truncates, so BF16-loaded weights save byte-identical). */
   save(dir: string, options?: { maxShardBytes?: number; dtype?: 'F32' | 'BF16' }): Promise<void>;
+  /** The weights under their Hugging Face names and layouts (host copies), as `save` writes them. */
+  huggingFaceWeights(): Map<string, HostTensor>;
+  /** `config.json` content `save` writes. */
+  configJson(): Record<string, unknown>;
+  /**
+   * Replace the weights in place from a checkpoint folder, checking every tensor before assigning
+   * any (a failed reload keeps the old weights); `allowPartial` for deltas. Resolves with the tensors read.
+   */
+  reloadWeights(dir: string, options?: ReloadWeightsOptions): Promise<number>;
 }
 
 class Policy extends TrainableDecoder implements TransformerPolicy {

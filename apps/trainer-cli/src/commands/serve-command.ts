@@ -1,5 +1,5 @@
 import { ConfigError } from '@oreal-ts/core';
-import { loadTokenizer, loadTransformerPolicy } from '@oreal-ts/tensor-model';
+import { hasPublishedVersion, loadTokenizer, loadTransformerPolicy, readPublishedVersion } from '@oreal-ts/tensor-model';
 import { startServer, waitForShutdown } from '../serve/index';
 import { startTinkerServer } from '../serve-tinker/index';
 import { initBackendAndReport } from './backend';
@@ -20,6 +20,8 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
   }
   await initBackendAndReport(output);
   const tokenizer = await loadTokenizer(flags.checkpoint);
+  // A folder a weight publisher wrote carries its version; other checkpoints serve version null.
+  const weightVersion = (await hasPublishedVersion(flags.checkpoint)) ? (await readPublishedVersion(flags.checkpoint)).version : null;
   const policy = await loadTransformerPolicy(flags.checkpoint);
   const logger = {
     info: (message: string) => output.err(message),
@@ -27,7 +29,16 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
     error: (message: string) => output.err(`error: ${message}`),
   };
   try {
-    const server = await startServer({ policy, tokenizer, modelName: flags.modelName, host: flags.host, port: flags.port, logger });
+    const server = await startServer({
+      policy,
+      tokenizer,
+      modelName: flags.modelName,
+      host: flags.host,
+      port: flags.port,
+      logger,
+      weightVersion,
+      reloadWeights: (dir, options) => policy.reloadWeights(dir, options),
+    });
     output.err(`serving ${flags.checkpoint} as '${flags.modelName}' at ${server.url}/v1 (Ctrl-C to stop)`);
     await waitForShutdown(server, { logger });
   } finally {

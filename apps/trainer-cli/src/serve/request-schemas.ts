@@ -46,3 +46,11 @@ export const ChatRequestSchema = z.looseObject({
 
 export type CompletionRequest = z.output<typeof CompletionRequestSchema>;
 export type ChatRequest = z.output<typeof ChatRequestSchema>;
+
+/** Body of `POST /v1/load_weights` (oreal-ts): an absolute folder and the version it holds; unknown fields are rejected. */
+export const LoadWeightsRequestSchema = z.strictObject({
+  path: z.string().min(1).refine((path) => path.startsWith('/'), 'must be an absolute path'),
+  version: z.number().int().min(0),
+});
+
+export type LoadWeightsRequest = z.output<typeof LoadWeightsRequestSchema>;

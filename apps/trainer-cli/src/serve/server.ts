@@ -4,8 +4,9 @@ import type { z } from 'zod';
 import { OrealError, SeededRng, assertSpecificationVersion, formatIssues } from '@oreal-ts/core';
 import type { ChatMessage, Policy, Tokenizer } from '@oreal-ts/core';
 import { assertPromptFits, encodePrompt, renderMessagesAsText, type GeneratedSequence, type GenerationSettings } from '@oreal-ts/sampler';
-import { createRequestBatcher } from './request-batcher';
-import { ChatRequestSchema, CompletionRequestSchema, type ChatRequest, type CompletionRequest } from './request-schemas';
+import { createRequestBatcher, type WeightVersion } from './request-batcher';
+import { LoadWeightsError, loadWeightsFolder, type ReloadWeights } from './load-weights';
+import { ChatRequestSchema, CompletionRequestSchema, LoadWeightsRequestSchema, type ChatRequest, type CompletionRequest } from './request-schemas';
 
 /** Where `oreal serve` writes its one-line request and lifecycle logs. */
 export interface ServeLogger {
@@ -33,6 +34,14 @@ export interface ServeOptions {
   readonly defaultMaxTokens?: number;
   /** Request and lifecycle logs. Default: silent. */
   readonly logger?: ServeLogger;
+  /**
+   * Reloads `policy`'s weights in place for `POST /v1/load_weights` (e.g.
+   * `(dir, o) => transformerPolicy.reloadWeights(dir, o)`); it must check everything before it
+   * changes any weight. Without it the route answers 400 (this server cannot load weights).
+   */
+  readonly reloadWeights?: ReloadWeights;
+  /** Version of the start weights, reported as `weight_version` (e.g. the served folder's `version.json`). Default null. */
+  readonly weightVersion?: WeightVersion;
 }
 
 /** A running server. */
@@ -96,7 +105,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { policy, tokenizer, modelName } = options;
   const logger = options.logger ?? silentLogger;
   const batchSize = options.batchSize ?? 16;
-  const batcher = createRequestBatcher(policy, tokenizer, batchSize);
+  const batcher = createRequestBatcher(policy, tokenizer, batchSize, options.weightVersion ?? null);
   const created = Math.floor(Date.now() / 1000);
   const renderChat =
     options.chatTemplate ??
@@ -116,7 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     body: CompletionRequest | ChatRequest,
     maxTokens: number,
     topLogProbs: number,
-  ): Promise<Choice[]> => {
+  ): Promise<{ choices: Choice[]; weightVersion: WeightVersion }> => {
     const n = body.n ?? 1;
     prompts.forEach((ids, i) => {
       try {
@@ -138,14 +147,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       stop: stops,
       topLogProbs,
     };
-    const sequences = await batcher.generate(prompts.flatMap((ids, p) => Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`), settings }))));
-    return sequences.map((sequence) => {
+    const { sequences, weightVersion } = await batcher.generate(prompts.flatMap((ids, p) => Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`), settings }))));
+    const choices = sequences.map((sequence): Choice => {
       const keepStop = body.include_stop_str_in_output === true;
       const text = sequence.stopString !== undefined && !keepStop ? sequence.text.slice(0, sequence.text.length - sequence.stopString.length) : sequence.text;
       const stopReason =
         sequence.stopString ?? (sequence.stopTokenId !== undefined && sequence.stopTokenId !== tokenizer.eosTokenId ? sequence.stopTokenId : null);
       return { sequence, text, finishReason: sequence.finishReason, stopReason };
     });
+    return { choices, weightVersion };
   };
 
   const usage = (prompts: readonly number[][], choices: readonly Choice[]) => {
@@ -171,7 +181,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
-      error: { message: `no route ${request.method} ${request.url}; this server offers GET /v1/models, POST /v1/completions, POST /v1/chat/completions`, type: 'not_found_error', param: null, code: 404 },
+      error: { message: `no route ${request.method} ${request.url}; this server offers GET /v1/models, POST /v1/completions, POST /v1/chat/completions, POST /v1/load_weights`, type: 'not_found_error', param: null, code: 404 },
     });
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -180,8 +190,26 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   app.get('/v1/models', async () => ({
     object: 'list',
-    data: [{ id: modelName, object: 'model', created, owned_by: 'oreal-ts', max_model_len: policy.maxSequenceLength }],
+    data: [{ id: modelName, object: 'model', created, owned_by: 'oreal-ts', max_model_len: policy.maxSequenceLength, weight_version: batcher.weightVersion }],
   }));
+
+  app.post('/v1/load_weights', async (request) => {
+    const reload = options.reloadWeights;
+    if (!reload) throw new RequestError(400, 'this server cannot load weights: it was started without a reloadable policy');
+    const body = parseBody(LoadWeightsRequestSchema, request.body);
+    const started = performance.now();
+    try {
+      const version = await batcher.load((current) => loadWeightsFolder(body, current, reload));
+      const seconds = (performance.now() - started) / 1000;
+      logger.info(`loaded weights ${body.path} as version ${version} in ${seconds.toFixed(2)} s`);
+      return { version, path: body.path, seconds };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error(`load_weights ${body.path} (version ${body.version}) failed, still serving version ${batcher.weightVersion ?? 'null'}: ${message}`);
+      if (error instanceof LoadWeightsError) throw new RequestError(error.statusCode, message, 'path');
+      throw error;
+    }
+  });
 
   app.post('/v1/completions', async (request) => {
     const body = parseBody(CompletionRequestSchema, request.body);
@@ -204,7 +232,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? options.defaultMaxTokens ?? 16;
     const wantLogProbs = body.logprobs !== undefined && body.logprobs !== null;
     const tokenText = tokenLabel(body);
-    const choices = await generate(prompts, body, maxTokens, wantLogProbs ? (body.logprobs ?? 0) : 0);
+    const { choices, weightVersion } = await generate(prompts, body, maxTokens, wantLogProbs ? (body.logprobs ?? 0) : 0);
     return {
       id: `cmpl-${randomUUID()}`,
       object: 'text_completion',
@@ -226,6 +254,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return { index, text: choice.text, logprobs, finish_reason: choice.finishReason, stop_reason: choice.stopReason };
       }),
       usage: usage(prompts, choices),
+      weight_version: weightVersion,
     };
   });
 
@@ -237,7 +266,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const prompt = encodePrompt(tokenizer, renderChat(messages));
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.max(1, policy.maxSequenceLength - prompt.length);
     const topLogProbs = body.logprobs ? (body.top_logprobs ?? 0) : 0;
-    const choices = await generate([prompt], body, maxTokens, topLogProbs);
+    const { choices, weightVersion } = await generate([prompt], body, maxTokens, topLogProbs);
     const tokenText = tokenLabel(body);
     const entry = (id: number, logprob: number) => {
       const token = tokenText(id);
@@ -263,6 +292,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         stop_reason: choice.stopReason,
       })),
       usage: usage([prompt], choices),
+      weight_version: weightVersion,
     };
   });
 

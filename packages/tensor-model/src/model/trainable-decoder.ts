@@ -21,6 +21,7 @@ import { openCheckpointTensors, readSafetensorsFile } from '../checkpoint/checkp
 import { writeCheckpointTensors } from '../checkpoint/checkpoint-files';
 import { encodeSafetensors } from '../checkpoint/safetensors';
 import { checkHuggingFaceShapes, streamFromHuggingFace, toHuggingFace, type HuggingFacePart } from '../checkpoint/hf-names';
+import { internalUpdates, readWeightsForReload, type ReloadWeightsOptions } from '../checkpoint/weight-reload';
 import { ParameterTrainer, type HostTensor, type TrainerStateJson } from '../training/parameter-trainer';
 import { resolveTrainingOptions, TrainingOptionsSchema, type TrainingOptions } from '../training/options';
 import { checkIds, packPromptResponse, rotateHalfMatrix, rotaryTables, type PackedPromptResponse } from './inputs';
@@ -331,6 +332,38 @@ export abstract class TrainableDecoder {
       if (!variable) continue;
       tf.tidy(() => variable.assign(tf.tensor(host.data, variable.shape, 'float32')));
     }
+  }
+
+  /** The weights under their Hugging Face names and layouts ([out, in] matrices), as `save` writes them (host copies). */
+  huggingFaceWeights(): Map<string, HostTensor> {
+    this.assertAlive();
+    return toHuggingFace(this.huggingFaceParts(), this.hostParameters());
+  }
+
+  /**
+   * Replace the weights in place from a checkpoint folder (HF layout) without touching the
+   * optimiser: every tensor is read and checked first (`readWeightsForReload`: config.json,
+   * missing/unexpected/mis-shaped/non-finite tensors, optional sha256s → `CheckpointError` naming
+   * the file and tensor), and only then are the parameters assigned, so a failed reload leaves the
+   * old weights bit-identical. `allowPartial` accepts a subset (a delta). Returns the tensors read.
+   * Host memory peaks at one copy of the tensors read.
+   */
+  async reloadWeights(dir: string, options: ReloadWeightsOptions = {}): Promise<number> {
+    this.assertAlive();
+    const parts = this.huggingFaceParts();
+    const tensors = await readWeightsForReload(dir, parts, this.dimensions, options);
+    this.assertAlive();
+    const updates = internalUpdates(parts, tensors, (name) => {
+      const variable = this.parameters.get(name) as tf.Variable;
+      return { shape: variable.shape, data: variable.dataSync() as Float32Array };
+    });
+    this.invalidateFused();
+    for (const [name, host] of updates) {
+      const variable = this.parameters.get(name);
+      if (!variable) throw new Error(`internal: parameter ${name} missing`);
+      tf.tidy(() => variable.assign(tf.tensor(host.data, variable.shape, 'float32')));
+    }
+    return tensors.size;
   }
 
   /** Hugging Face `config.json` content. */
