@@ -11,7 +11,9 @@ createProgram()
       if (process.env['OREAL_DEBUG'] && error.stack) process.stderr.write(`${error.stack}\n`);
       process.exitCode = ConfigError.is(error) || DataFormatError.is(error) ? 2 : 1;
     } else {
-      process.stderr.write(`oreal: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `oreal: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exitCode = 1;
     }
   });

@@ -39,15 +39,33 @@ export { createTrainerFromComponents } from './compose/create-trainer-from-compo
 export { loadProblems, readProblemsFile, type ProblemSplits } from './compose/load-problems';
 export { promptTemplateFor, type PromptTemplateName } from './compose/prompt-templates';
 export { runWarmStart, supervisedExamples, type WarmStartResult } from './pipeline/warm-start';
-export { runReinforcement, type ReinforcementOptions, type ReinforcementResult } from './pipeline/reinforcement-run';
+export {
+  runReinforcement,
+  type ReinforcementOptions,
+  type ReinforcementResult,
+} from './pipeline/reinforcement-run';
 export { runReinforcementFromCheckpoint } from './pipeline/rl-from-checkpoint';
 export { ABLATION_VARIANTS, variantConfig, type AblationVariant } from './pipeline/ablation-variants';
 export { DEMO_CONFIG } from './pipeline/demo-config';
 export { createProgram } from './program';
 export { processOutput, type CommandOutput } from './commands/output';
-export { lineChartSpec, barChartSpec, writeChart, renderSvg, svgToPng, type ChartPoint, type ChartBar, type ChartFiles } from './report/plot';
+export {
+  lineChartSpec,
+  barChartSpec,
+  writeChart,
+  renderSvg,
+  svgToPng,
+  type ChartPoint,
+  type ChartBar,
+  type ChartFiles,
+} from './report/plot';
 export { learningCurvePoints, writeLearningCurve } from './report/learning-curve';
-export { createProgressReporter, type ProgressReporter, type ProgressMode, type ProgressReporterOptions } from './report/progress';
+export {
+  createProgressReporter,
+  type ProgressReporter,
+  type ProgressMode,
+  type ProgressReporterOptions,
+} from './report/progress';
 export { formatTable, formatMarkdownTable, percent } from './report/table';
 export {
   startServer,

@@ -18,8 +18,16 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function withConfigFlags(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'YAML or JSON config file (sections: model, data, sampler, verifier, objective, tokenRewardModel, sft, trainer, logging)')
-    .option('--set <field=value>', 'override one config field, e.g. --set trainer.steps=20 (repeatable)', collect, [] as string[]);
+    .option(
+      '-c, --config <file>',
+      'YAML or JSON config file (sections: model, data, sampler, verifier, objective, tokenRewardModel, sft, trainer, logging)',
+    )
+    .option(
+      '--set <field=value>',
+      'override one config field, e.g. --set trainer.steps=20 (repeatable)',
+      collect,
+      [] as string[],
+    );
 }
 
 /**
@@ -28,39 +36,94 @@ function withConfigFlags(command: Command): Command {
  */
 export function createProgram(output: CommandOutput = processOutput): Command {
   const program = new Command('oreal')
-    .description('Outcome-reward reinforcement learning (OREAL) for mathematical reasoning, on TensorFlow.js.')
+    .description(
+      'Outcome-reward reinforcement learning (OREAL) for mathematical reasoning, on TensorFlow.js.',
+    )
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) });
 
-  withConfigFlags(program.command('sft').description('supervised warm start on generated worked solutions; saves <run>/sft'))
-    .action(async (flags: ConfigFlags) => runSftCommand(flags, output));
+  withConfigFlags(
+    program
+      .command('sft')
+      .description('supervised warm start on generated worked solutions; saves <run>/sft'),
+  ).action(async (flags: ConfigFlags) => runSftCommand(flags, output));
 
-  withConfigFlags(program.command('train').description('OREAL reinforcement learning from a config file plus --set overrides'))
-    .option('--resume [runDir]', 'continue a run exactly from its latest checkpoint (default: the run named by logging.runName)')
-    .option('--from-checkpoint <dir>', 'with --resume: continue from this checkpoint folder instead of the latest (e.g. when the latest is corrupt)')
-    .addOption(new Option('--halt-after-step <n>', 'tests: stop making progress after the checkpoint of step n and wait to be killed').hideHelp().argParser((v) => Number.parseInt(v, 10)))
+  withConfigFlags(
+    program
+      .command('train')
+      .description('OREAL reinforcement learning from a config file plus --set overrides'),
+  )
+    .option(
+      '--resume [runDir]',
+      'continue a run exactly from its latest checkpoint (default: the run named by logging.runName)',
+    )
+    .option(
+      '--from-checkpoint <dir>',
+      'with --resume: continue from this checkpoint folder instead of the latest (e.g. when the latest is corrupt)',
+    )
+    .addOption(
+      new Option(
+        '--halt-after-step <n>',
+        'tests: stop making progress after the checkpoint of step n and wait to be killed',
+      )
+        .hideHelp()
+        .argParser((v) => Number.parseInt(v, 10)),
+    )
     .action(async (flags: TrainFlags) => runTrainCommand(flags, output));
 
   withConfigFlags(program.command('eval').description('held-out greedy and sampled pass@1 of a checkpoint'))
     .option('--checkpoint <dir>', 'policy checkpoint folder (default: model.checkpoint of the config)')
-    .option('--samples <n>', 'samples per problem for sampled pass@1 (0: greedy only)', (v) => Number.parseInt(v, 10), 4)
-    .action(async (flags: ConfigFlags & { checkpoint?: string; samples: number }) => runEvalCommand(flags, output));
+    .option(
+      '--samples <n>',
+      'samples per problem for sampled pass@1 (0: greedy only)',
+      (v) => Number.parseInt(v, 10),
+      4,
+    )
+    .action(async (flags: ConfigFlags & { checkpoint?: string; samples: number }) =>
+      runEvalCommand(flags, output),
+    );
 
-  withConfigFlags(program.command('demo').description('short SFT → held-out pass@1 → OREAL RL → held-out pass@1, with a before/after table and a plot'))
-    .option('--engine <engine>', "where RL trains: 'local' (tfjs in process) or 'tinker-local' (through the Tinker API against a local `oreal serve --tinker` on 127.0.0.1)", 'local')
-    .option('--fleet <n>', 'draw the RL rollouts from n `oreal serve` processes on 127.0.0.1 that load the trained weights after every step (sync schedule); ends with fleet-summary: <file>', (v) => Number.parseInt(v, 10))
+  withConfigFlags(
+    program
+      .command('demo')
+      .description(
+        'short SFT → held-out pass@1 → OREAL RL → held-out pass@1, with a before/after table and a plot',
+      ),
+  )
+    .option(
+      '--engine <engine>',
+      "where RL trains: 'local' (tfjs in process) or 'tinker-local' (through the Tinker API against a local `oreal serve --tinker` on 127.0.0.1)",
+      'local',
+    )
+    .option(
+      '--fleet <n>',
+      'draw the RL rollouts from n `oreal serve` processes on 127.0.0.1 that load the trained weights after every step (sync schedule); ends with fleet-summary: <file>',
+      (v) => Number.parseInt(v, 10),
+    )
     .action(async (flags: ConfigFlags & { engine: string; fleet?: number }) => runDemoCommand(flags, output));
 
-  withConfigFlags(program.command('ablate').description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'))
-    .option('--variants <names>', 'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal')
+  withConfigFlags(
+    program
+      .command('ablate')
+      .description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'),
+  )
+    .option(
+      '--variants <names>',
+      'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal',
+    )
     .action(async (flags: ConfigFlags & { variants?: string }) => runAblateCommand(flags, output));
 
   program
     .command('verify')
-    .description("grade a response against a gold answer (exit 0: correct, 1: incorrect), or a JSONL batch {gold, response}")
+    .description(
+      'grade a response against a gold answer (exit 0: correct, 1: incorrect), or a JSONL batch {gold, response}',
+    )
     .option('--gold <answer>', 'gold answer, e.g. "\\frac{1}{2}"')
     .option('--response <text>', 'model response (the last \\boxed{} is graded)')
-    .option('--input <file.jsonl>', 'batch mode: one {id?, gold, response, finishReason?} per line; one JSON verdict per line out')
+    .option(
+      '--input <file.jsonl>',
+      'batch mode: one {id?, gold, response, finishReason?} per line; one JSON verdict per line out',
+    )
     .option('--explain', 'show the extracted answer and how it was compared')
     .option('--json', 'print the verdict as JSON')
     .option('--timeout-ms <ms>', 'per-comparison time limit', (v) => Number.parseInt(v, 10), 2000)
@@ -71,12 +134,27 @@ export function createProgram(output: CommandOutput = processOutput): Command {
     .description('serve a checkpoint over the OpenAI API (/v1/models, /v1/completions, /v1/chat/completions)')
     .requiredOption('--checkpoint <dir>', 'policy checkpoint folder (with its tokenizer)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .addOption(new Option('--port <port>', 'port (0: any free port)').default(8000).argParser((v) => Number.parseInt(v, 10)))
-    .option('--model-name <name>', 'model id reported by /v1/models (with --tinker: the base_model name)', 'oreal-local')
+    .addOption(
+      new Option('--port <port>', 'port (0: any free port)')
+        .default(8000)
+        .argParser((v) => Number.parseInt(v, 10)),
+    )
+    .option(
+      '--model-name <name>',
+      'model id reported by /v1/models (with --tinker: the base_model name)',
+      'oreal-local',
+    )
     .option('--tinker', 'serve the Tinker training API (/api/v1/...) instead of the OpenAI API')
     .option('--state-dir <dir>', 'with --tinker: folder of save_weights checkpoints (default: a temp folder)')
-    .action(async (flags: { checkpoint: string; host: string; port: number; modelName: string; tinker?: boolean; stateDir?: string }) =>
-      flags.tinker ? runServeTinkerCommand(flags, output) : runServeCommand(flags, output),
+    .action(
+      async (flags: {
+        checkpoint: string;
+        host: string;
+        port: number;
+        modelName: string;
+        tinker?: boolean;
+        stateDir?: string;
+      }) => (flags.tinker ? runServeTinkerCommand(flags, output) : runServeCommand(flags, output)),
     );
 
   return program;

@@ -129,7 +129,12 @@ describe('engine section', () => {
   it('the shipped Tinker run configuration parses: OREAL at B 64 x K 16 on a LoRA of Qwen2.5-Math-1.5B', async () => {
     const file = join(import.meta.dirname, '..', 'configs', 'tinker-qwen2.5-math-1.5b.yaml');
     const config = await loadConfig({ file });
-    expect(config.engine).toMatchObject({ type: 'tinker', baseModel: 'Qwen/Qwen2.5-Math-1.5B', loraRank: 32, apiKeyEnv: 'TINKER_API_KEY' });
+    expect(config.engine).toMatchObject({
+      type: 'tinker',
+      baseModel: 'Qwen/Qwen2.5-Math-1.5B',
+      loraRank: 32,
+      apiKeyEnv: 'TINKER_API_KEY',
+    });
     expect(config.trainer.batchProblems).toBe(64);
     expect(config.trainer.rolloutsPerProblem).toBe(16);
     expect(config.objective.name).toBe('oreal');

@@ -70,7 +70,7 @@ describe('RL over a fleet of two oreal serve processes', () => {
           const expectedVersion = fleet?.currentVersion;
           const pending = built.sampler.sample(problems, options);
           if (!killed && calls.length === 2) {
-            // The third training step: kill server 0 once its requests are in flight.
+            // The second training step (after the first evaluation and step 1): kill server 0 once its requests are in flight.
             killed = true;
             await new Promise((resolve) => setTimeout(resolve, 30));
             fleetProcesses.servers[0]?.process.kill('SIGKILL');
@@ -89,7 +89,7 @@ describe('RL over a fleet of two oreal serve processes', () => {
         await built.dispose();
       }
       expect(killed).toBe(true);
-      expect(calls.length).toBe(4);
+      expect(calls.length).toBe(5); // the held-out evaluation before step 1, then four training steps
       for (const call of calls) {
         const counts = auditDelivery(call.problems, call.n, call.groups);
         expect(counts).toMatchObject({ duplicated: 0, lost: 0, rollouts: call.problems.length * call.n });
@@ -103,8 +103,12 @@ describe('RL over a fleet of two oreal serve processes', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((line) => line.type === 'step');
       expect(steps.map((s) => s.stalenessMax)).toEqual([0, 0, 0, 0]);
-      const published = (await readFile(join(runDir, 'weights.jsonl'), 'utf8')).trim().split('\n');
-      expect(published.length).toBeGreaterThanOrEqual(4);
+      // Every version a step sampled from was published (and recorded) before that step.
+      const published = (await readFile(join(runDir, 'weights.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { version: number }).version);
+      for (const call of calls) expect(published).toContain(call.expectedVersion);
     } finally {
       await fleetProcesses.stop(2_000);
     }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generateProblems } from '@oreal-ts/trainer';
 import { withImperfectTeacher } from '../src/pipeline/imperfect-teacher';
 
-const problems = generateProblems({ family: 'addition', count: 300, seed: 4, split: 'train', difficulty: { minDigits: 2, maxDigits: 2 } });
+const problems = generateProblems({
+  family: 'addition',
+  count: 300,
+  seed: 4,
+  split: 'train',
+  difficulty: { minDigits: 2, maxDigits: 2 },
+});
 
 describe('imperfect teacher (SFT data)', () => {
   it('is the identity at rate 0 and for sums without a final carry', () => {
@@ -29,7 +35,9 @@ describe('imperfect teacher (SFT data)', () => {
     expect(slips / finalCarries).toBeGreaterThan(0.55);
     expect(slips / finalCarries).toBeLessThan(0.85);
     // Seeded per problem: the same data every time.
-    expect(problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution)).toEqual(problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution));
+    expect(problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution)).toEqual(
+      problems.map((p) => withImperfectTeacher(p, 0.7, 1).solution),
+    );
   });
 
   it('leaves other families untouched', () => {

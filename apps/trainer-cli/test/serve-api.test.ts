@@ -28,7 +28,11 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown) {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -36,11 +40,21 @@ describe('oreal serve (fake policy)', () => {
   it('binds 127.0.0.1 by default and lists the model', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${server.url}/v1/models`);
-    expect(await response.json()).toMatchObject({ object: 'list', data: [{ id: 'tabular', object: 'model', max_model_len: 64 }] });
+    expect(await response.json()).toMatchObject({
+      object: 'list',
+      data: [{ id: 'tabular', object: 'model', max_model_len: 64 }],
+    });
   });
 
   it('answers /v1/completions with n choices, log-probs, usage and OpenAI fields', async () => {
-    const { status, body } = await post('/v1/completions', { model: 'tabular', prompt: 'hi', n: 3, max_tokens: 5, logprobs: 2, seed: 1 });
+    const { status, body } = await post('/v1/completions', {
+      model: 'tabular',
+      prompt: 'hi',
+      n: 3,
+      max_tokens: 5,
+      logprobs: 2,
+      seed: 1,
+    });
     expect(status).toBe(200);
     expect(body.object).toBe('text_completion');
     expect(body.choices).toHaveLength(3);
@@ -62,29 +76,55 @@ describe('oreal serve (fake policy)', () => {
   it('is deterministic for a seed', async () => {
     const request = { model: 'tabular', prompt: 'x', n: 4, max_tokens: 8, seed: 9 };
     const [a, b] = [await post('/v1/completions', request), await post('/v1/completions', request)];
-    expect(a.body.choices.map((c: { text: string }) => c.text)).toEqual(b.body.choices.map((c: { text: string }) => c.text));
+    expect(a.body.choices.map((c: { text: string }) => c.text)).toEqual(
+      b.body.choices.map((c: { text: string }) => c.text),
+    );
   });
 
   it('cuts the stop string from the text (OpenAI semantics), names it in stop_reason, and keeps it on request', async () => {
-    const cut = await post('/v1/completions', { model: 'tabular', prompt: 'x', n: 8, max_tokens: 40, stop: [';'], seed: 3 });
+    const cut = await post('/v1/completions', {
+      model: 'tabular',
+      prompt: 'x',
+      n: 8,
+      max_tokens: 40,
+      stop: [';'],
+      seed: 3,
+    });
     const stopped = cut.body.choices.filter((c: { finish_reason: string }) => c.finish_reason === 'stop');
     expect(stopped.length).toBeGreaterThan(0);
     for (const choice of cut.body.choices) expect(choice.text).not.toContain(';');
-    for (const choice of stopped) expect(choice.stop_reason === ';' || choice.stop_reason === null).toBe(true);
-    const kept = await post('/v1/completions', { model: 'tabular', prompt: 'x', n: 8, max_tokens: 40, stop: ';', seed: 3, include_stop_str_in_output: true });
+    for (const choice of stopped)
+      expect(choice.stop_reason === ';' || choice.stop_reason === null).toBe(true);
+    const kept = await post('/v1/completions', {
+      model: 'tabular',
+      prompt: 'x',
+      n: 8,
+      max_tokens: 40,
+      stop: ';',
+      seed: 3,
+      include_stop_str_in_output: true,
+    });
     kept.body.choices.forEach((choice: { text: string; stop_reason: unknown }, i: number) => {
       if (choice.stop_reason === ';') expect(choice.text).toBe(`${cut.body.choices[i].text};`);
     });
   });
 
   it('answers /v1/chat/completions with messages and log-probs', async () => {
-    const { status, body } = await post('/v1/chat/completions', { model: 'tabular', messages: [{ role: 'user', content: 'hi' }], n: 2, max_tokens: 4, logprobs: true });
+    const { status, body } = await post('/v1/chat/completions', {
+      model: 'tabular',
+      messages: [{ role: 'user', content: 'hi' }],
+      n: 2,
+      max_tokens: 4,
+      logprobs: true,
+    });
     expect(status).toBe(200);
     expect(body.object).toBe('chat.completion');
     expect(body.choices).toHaveLength(2);
     for (const choice of body.choices) {
       expect(choice.message.role).toBe('assistant');
-      expect(choice.logprobs.content.map((c: { token: string }) => c.token).join('')).toBe(choice.message.content);
+      expect(choice.logprobs.content.map((c: { token: string }) => c.token).join('')).toBe(
+        choice.message.content,
+      );
     }
   });
 
@@ -104,7 +144,10 @@ describe('oreal serve (fake policy)', () => {
       expect(response.body.error.type).toBe('invalid_request_error');
       expect(response.body.error.message).toMatch(message);
     }
-    const chat = await post('/v1/chat/completions', { model: 'tabular', messages: [{ role: 'robot', content: 'x' }] });
+    const chat = await post('/v1/chat/completions', {
+      model: 'tabular',
+      messages: [{ role: 'robot', content: 'x' }],
+    });
     expect(chat.status).toBe(400);
     expect(chat.body.error.message).toMatch(/messages\.0\.role/);
   });
@@ -121,15 +164,35 @@ describe('oreal serve (fake policy)', () => {
   });
 
   it('serves the HTTP sampler, and a 400 from the server fails the sampler at once', async () => {
-    const sampler = createOpenAISampler({ baseUrls: [server.url], model: 'tabular', mode: 'completions', prompt: questionOnlyPrompt });
-    const groups = await sampler.sample([{ id: 'q', question: 'hi', answer: '' }], { n: 4, temperature: 1, topP: 1, maxNewTokens: 6, stop: [';'] });
+    const sampler = createOpenAISampler({
+      baseUrls: [server.url],
+      model: 'tabular',
+      mode: 'completions',
+      prompt: questionOnlyPrompt,
+    });
+    const groups = await sampler.sample([{ id: 'q', question: 'hi', answer: '' }], {
+      n: 4,
+      temperature: 1,
+      topP: 1,
+      maxNewTokens: 6,
+      stop: [';'],
+    });
     expect(groups[0]!.rollouts).toHaveLength(4);
     for (const r of groups[0]!.rollouts) {
       // the sampler restores the stop string that the server cut and named in stop_reason
-      expect(r.text.indexOf(';')).toBe(r.finishReason === 'stop' && r.text.endsWith(';') ? r.text.length - 1 : -1);
+      expect(r.text.indexOf(';')).toBe(
+        r.finishReason === 'stop' && r.text.endsWith(';') ? r.text.length - 1 : -1,
+      );
     }
-    const tooLong = sampler.sample([{ id: 'q', question: 'hi', answer: '' }], { n: 1, temperature: 1, topP: 1, maxNewTokens: 500 });
-    await expect(tooLong).rejects.toSatisfy((e: unknown) => HttpRequestError.is(e) && e.status === 400 && e.message.includes('maxSequenceLength'));
+    const tooLong = sampler.sample([{ id: 'q', question: 'hi', answer: '' }], {
+      n: 1,
+      temperature: 1,
+      topP: 1,
+      maxNewTokens: 500,
+    });
+    await expect(tooLong).rejects.toSatisfy(
+      (e: unknown) => HttpRequestError.is(e) && e.status === 400 && e.message.includes('maxSequenceLength'),
+    );
   });
 });
 
@@ -146,14 +209,22 @@ describe('request batching', () => {
         return policy.startDecoding(ids);
       },
     };
-    const running = await startServer({ policy: gated, tokenizer, modelName: 'tabular', port: 0, batchSize: 16 });
+    const running = await startServer({
+      policy: gated,
+      tokenizer,
+      modelName: 'tabular',
+      port: 0,
+      batchSize: 16,
+    });
     try {
       const ask = (seed: number, maxTokens: number) =>
         fetch(`${running.url}/v1/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ model: 'tabular', prompt: 'x', n: 2, max_tokens: maxTokens, seed }),
-        }).then(async (r) => ((await r.json()) as { choices: { text: string; logprobs: null }[] }).choices.map((c) => c.text));
+        }).then(async (r) =>
+          ((await r.json()) as { choices: { text: string; logprobs: null }[] }).choices.map((c) => c.text),
+        );
       const first = ask(1, 4);
       await expect.poll(() => batchSizes.length).toBe(1);
       const others = [ask(2, 6), ask(3, 8), ask(2, 6)];
@@ -165,7 +236,13 @@ describe('request batching', () => {
       expect(c!.every((t) => t.length <= 8)).toBe(true);
       expect(d).toEqual(b); // same seed and body → same result, whatever else shares the batch
       // and the same as when served alone
-      const alone = await post('/v1/completions', { model: 'tabular', prompt: 'x', n: 2, max_tokens: 6, seed: 2 });
+      const alone = await post('/v1/completions', {
+        model: 'tabular',
+        prompt: 'x',
+        n: 2,
+        max_tokens: 6,
+        seed: 2,
+      });
       expect(alone.body.choices.map((ch: { text: string }) => ch.text)).toEqual(b);
     } finally {
       await running.close();
@@ -177,13 +254,24 @@ describe('graceful shutdown', () => {
   it('closes on SIGTERM after in-flight requests finish, then exits 0', async () => {
     let started!: () => void;
     const decoding = new Promise<void>((resolve) => (started = resolve));
-    const watched = { ...policy, startDecoding: (ids: readonly (readonly number[])[]) => (started(), policy.startDecoding(ids)) };
+    const watched = {
+      ...policy,
+      startDecoding: (ids: readonly (readonly number[])[]) => (started(), policy.startDecoding(ids)),
+    };
     const running = await startServer({ policy: watched, tokenizer, modelName: 'tabular', port: 0 });
     const exits: number[] = [];
     let closed = false;
-    const uninstall = installShutdownHandlers(running, { exit: (code) => exits.push(code), onClosed: () => void (closed = true), signals: ['SIGUSR2'] });
+    const uninstall = installShutdownHandlers(running, {
+      exit: (code) => exits.push(code),
+      onClosed: () => void (closed = true),
+      signals: ['SIGUSR2'],
+    });
     try {
-      const inFlight = fetch(`${running.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tabular', prompt: 'x', max_tokens: 30, n: 16 }) });
+      const inFlight = fetch(`${running.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tabular', prompt: 'x', max_tokens: 30, n: 16 }),
+      });
       await decoding; // the request is being served
       process.emit('SIGUSR2', 'SIGUSR2');
       const response = await inFlight;

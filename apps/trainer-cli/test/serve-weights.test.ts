@@ -21,10 +21,19 @@ import { startServer, type RunningServer } from '../src/serve/index';
 import { temporaryDirs } from './support/temporary-dirs';
 
 const tempDir = temporaryDirs();
-const tokenizer: Tokenizer = createCharTokenizer({ characters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ +=:\n0123456789', specialTokens: ['<eos>'] });
+const tokenizer: Tokenizer = createCharTokenizer({
+  characters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ +=:\n0123456789',
+  specialTokens: ['<eos>'],
+});
 const config: TransformerConfigInput = {
-  model_type: 'qwen2', vocab_size: tokenizer.vocabSize, hidden_size: 32, intermediate_size: 48,
-  num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 96,
+  model_type: 'qwen2',
+  vocab_size: tokenizer.vocabSize,
+  hidden_size: 32,
+  intermediate_size: 48,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 96,
 };
 
 let publishDir: string;
@@ -51,19 +60,42 @@ function observed(policy: TransformerPolicy): Policy {
   });
 }
 
-async function post(url: string, route: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  route: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 /** Greedy completion of fixed prompts: the text, token log-probs and the reported weight_version. */
 async function greedy(url: string, maxTokens = 10, n = 1) {
   const { status, body } = await post(url, '/v1/completions', {
-    model: 'tiny', prompt: [[3, 4, 5, 6], [7, 8]], temperature: 0, max_tokens: maxTokens, n, logprobs: 0, return_tokens_as_token_ids: true,
+    model: 'tiny',
+    prompt: [
+      [3, 4, 5, 6],
+      [7, 8],
+    ],
+    temperature: 0,
+    max_tokens: maxTokens,
+    n,
+    logprobs: 0,
+    return_tokens_as_token_ids: true,
   });
   expect(status).toBe(200);
-  const choices = body.choices as { text: string; logprobs: { tokens: string[]; token_logprobs: number[] } }[];
-  return { outputs: choices.map((c) => ({ tokens: c.logprobs.tokens, logprobs: c.logprobs.token_logprobs })), version: body.weight_version };
+  const choices = body.choices as {
+    text: string;
+    logprobs: { tokens: string[]; token_logprobs: number[] };
+  }[];
+  return {
+    outputs: choices.map((c) => ({ tokens: c.logprobs.tokens, logprobs: c.logprobs.token_logprobs })),
+    version: body.weight_version,
+  };
 }
 
 async function modelVersion(url: string): Promise<unknown> {
@@ -130,13 +162,19 @@ describe('POST /v1/load_weights', () => {
     expect(after.version).toBe(1);
     expect(after.outputs).toEqual(await freshGreedy(v1));
     expect(after.outputs).not.toEqual(before.outputs);
-    const chat = await post(server.url, '/v1/chat/completions', { model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 });
+    const chat = await post(server.url, '/v1/chat/completions', {
+      model: 'tiny',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 3,
+    });
     expect(chat.status).toBe(200);
     expect(chat.body.weight_version).toBe(1);
   });
 
   it('lets a request in flight finish on the old weights (reporting them) and gives requests that arrive during the load the new ones', async () => {
-    await post(server.url, '/v1/load_weights', { path: v0, version: 0 }).then((r) => expect(r.status).toBe(200));
+    await post(server.url, '/v1/load_weights', { path: v0, version: 0 }).then((r) =>
+      expect(r.status).toBe(200),
+    );
     const oldOutputs = (await greedy(server.url, 40, 3)).outputs;
     const decoding = new Promise<void>((resolve) => (onDecode = resolve));
     const inFlight = greedy(server.url, 40, 3);
@@ -166,10 +204,19 @@ describe('POST /v1/load_weights', () => {
     await writeFile(join(misShaped, 'model.safetensors'), encodeSafetensors(weights));
     await writeFile(join(misShaped, 'config.json'), JSON.stringify(served.configJson()));
     const cases: [unknown, RegExp][] = [
-      [{ path: join(publishDir, 'policy-v99'), version: 99 }, /policy-v99\/config\.json: cannot read config\.json/],
-      [{ path: wrongShapes, version: 2 }, /config\.json: describes another model than the one loaded: hidden 16 ≠ 32/],
+      [
+        { path: join(publishDir, 'policy-v99'), version: 99 },
+        /policy-v99\/config\.json: cannot read config\.json/,
+      ],
+      [
+        { path: wrongShapes, version: 2 },
+        /config\.json: describes another model than the one loaded: hidden 16 ≠ 32/,
+      ],
       [{ path: misShaped, version: 2 }, /model\.norm\.weight has shape \[3\], expected \[32\]/],
-      [{ path: v0, version: 7 }, /policy-v0\/version\.json says version 0, but the request asks to load it as version 7/],
+      [
+        { path: v0, version: 7 },
+        /policy-v0\/version\.json says version 0, but the request asks to load it as version 7/,
+      ],
       [{ path: v0, version: 0, force: true }, /force/],
       [{ path: 'relative/dir', version: 1 }, /path: must be an absolute path/],
     ];
@@ -183,7 +230,13 @@ describe('POST /v1/load_weights', () => {
     }
     logs.length = 0;
     await post(server.url, '/v1/load_weights', { path: wrongShapes, version: 2 });
-    expect(logs.some((line) => /load_weights .*oreal-serve-wrong-.* failed, still serving version 1: .*describes another model/.test(line))).toBe(true);
+    expect(
+      logs.some((line) =>
+        /load_weights .*oreal-serve-wrong-.* failed, still serving version 1: .*describes another model/.test(
+          line,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('applies a delta on top of the version it needs (equal to a fresh server on the full weights), and refuses it on another version with 409', async () => {
@@ -192,12 +245,25 @@ describe('POST /v1/load_weights', () => {
     const patch = await tempDir('oreal-serve-patch-');
     const norm = changed.huggingFaceWeights().get('model.layers.1.post_attention_layernorm.weight');
     if (!norm) throw new Error('no norm tensor');
-    await writeFile(join(patch, 'model.safetensors'), encodeSafetensors(new Map([[ 'model.layers.1.post_attention_layernorm.weight', { shape: norm.shape, data: norm.data.map((v, i) => v * (1.5 + 0.01 * i)) } ]])));
+    await writeFile(
+      join(patch, 'model.safetensors'),
+      encodeSafetensors(
+        new Map([
+          [
+            'model.layers.1.post_attention_layernorm.weight',
+            { shape: norm.shape, data: norm.data.map((v, i) => v * (1.5 + 0.01 * i)) },
+          ],
+        ]),
+      ),
+    );
     await writeFile(join(patch, 'config.json'), JSON.stringify(changed.configJson()));
     await changed.reloadWeights(patch, { allowPartial: true });
     const delta = await publish(changed, 2, 'delta');
     expect(delta).toMatchObject({ kind: 'delta', baseVersion: 1, tensorCount: 1 });
-    const full = await createCheckpointPublisher({ policy: changed, dir: await tempDir('oreal-serve-full-') }).publish(2);
+    const full = await createCheckpointPublisher({
+      policy: changed,
+      dir: await tempDir('oreal-serve-full-'),
+    }).publish(2);
     changed.dispose();
 
     const loaded = await post(server.url, '/v1/load_weights', { path: delta.path, version: 2 });
@@ -208,7 +274,9 @@ describe('POST /v1/load_weights', () => {
 
     const again = await post(server.url, '/v1/load_weights', { path: delta.path, version: 2 });
     expect(again.status).toBe(409);
-    expect((again.body.error as { message: string }).message).toMatch(/is a delta on version 1, but this server holds version 2/);
+    expect((again.body.error as { message: string }).message).toMatch(
+      /is a delta on version 1, but this server holds version 2/,
+    );
     expect(await modelVersion(server.url)).toBe(2);
   });
 

@@ -42,15 +42,29 @@ describe('oreal train with engine.type tinker against the local Tinker server', 
     const local = await runCli(['train', '-c', config, '--set', 'logging.runName=local']);
     expect(local.code, local.stderr).toBe(0);
     const remote = await runCli([
-      'train', '-c', config, '--set', 'logging.runName=remote',
-      '--set', 'engine.type=tinker', '--set', `engine.baseUrl=${server.url}`, '--set', 'engine.baseModel=tiny-sft',
+      'train',
+      '-c',
+      config,
+      '--set',
+      'logging.runName=remote',
+      '--set',
+      'engine.type=tinker',
+      '--set',
+      `engine.baseUrl=${server.url}`,
+      '--set',
+      'engine.baseModel=tiny-sft',
     ]);
     expect(remote.code, remote.stderr).toBe(0);
     expect(remote.stdout).toMatch(/finished after 6 steps/);
     const expected = await metrics(join(runsDir, 'local'));
     expect(expected.some((line) => line.type === 'step' && line.loss !== null)).toBe(true);
     expect(await metrics(join(runsDir, 'remote'))).toEqual(expected);
-    const saved = JSON.parse(await readFile(join(runsDir, 'remote', 'checkpoints', 'step-000006', 'policy', 'tinker-state.json'), 'utf8')) as { path: string; step: number };
+    const saved = JSON.parse(
+      await readFile(
+        join(runsDir, 'remote', 'checkpoints', 'step-000006', 'policy', 'tinker-state.json'),
+        'utf8',
+      ),
+    ) as { path: string; step: number };
     expect(saved.path).toMatch(/^tinker:\/\//);
     // One optimiser step per step that updated the policy (frozen and all-filtered steps take none).
     expect(saved.step).toBe(expected.filter((line) => line.type === 'step' && line.loss !== null).length);

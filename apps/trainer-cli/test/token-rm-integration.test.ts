@@ -75,7 +75,9 @@ describe('token reward model + OREAL objective on the real transformer', () => {
 
   it('(a) credit assignment: ω⁻ mass of negatives at or after the marker, ω⁺ > 0 on most positive tokens', async () => {
     const policy = createTransformerPolicy(CONFIG, { seed: 3, training: { learningRate: 1e-3 } });
-    const rewardModel = createTokenRewardModel({ scorer: createTokenScorer(policy, { training: { learningRate: 3e-3 } }) });
+    const rewardModel = createTokenRewardModel({
+      scorer: createTokenScorer(policy, { training: { learningRate: 3e-3 } }),
+    });
     try {
       const rng = new SeededRng(21);
       const reports = [];
@@ -123,7 +125,9 @@ describe('token reward model + OREAL objective on the real transformer', () => {
   it('(b) tf.memory().numTensors is constant across 50 objective + reward-model steps', async () => {
     const policy = createTransformerPolicy(CONFIG, { seed: 4, training: { learningRate: 1e-3 } });
     const reference = policy.clone();
-    const rewardModel = createTokenRewardModel({ scorer: createTokenScorer(policy, { training: { learningRate: 3e-3 } }) });
+    const rewardModel = createTokenRewardModel({
+      scorer: createTokenScorer(policy, { training: { learningRate: 3e-3 } }),
+    });
     const objective = createOrealObjective();
     const rng = new SeededRng(8);
     const step = async (): Promise<void> => {
@@ -136,7 +140,15 @@ describe('token reward model + OREAL objective on the real transformer', () => {
           const tokenIds = batch.responseIds[row] as number[];
           return {
             reward: positive[row] ? 1 : -1,
-            rollout: { problemId: `p${g}`, sampleIndex: k, prompt: 'q', text: '', tokenIds, logProbs: tokenIds.map(() => -1), finishReason: 'stop' as const },
+            rollout: {
+              problemId: `p${g}`,
+              sampleIndex: k,
+              prompt: 'q',
+              text: '',
+              tokenIds,
+              logProbs: tokenIds.map(() => -1),
+              finishReason: 'stop' as const,
+            },
           };
         }),
       }));
@@ -151,15 +163,13 @@ describe('token reward model + OREAL objective on the real transformer', () => {
       const referenceLogProbs = await reference.logProbs(selectedBatch);
       await policy.accumulateGradients(selectedBatch, (logProbs) =>
         objective.compute(
-          selected.map(
-            (s, i): ObjectiveRow => ({
-              reward: s.reward,
-              advantage: s.advantage,
-              logProbs: logProbs[i] as number[],
-              referenceLogProbs: referenceLogProbs[i] as number[],
-              tokenWeights: tokenWeights[i] as number[],
-            }),
-          ),
+          selected.map((s, i): ObjectiveRow => ({
+            reward: s.reward,
+            advantage: s.advantage,
+            logProbs: logProbs[i] as number[],
+            referenceLogProbs: referenceLogProbs[i] as number[],
+            tokenWeights: tokenWeights[i] as number[],
+          })),
         ),
       );
       await policy.applyGradients();

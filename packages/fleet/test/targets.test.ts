@@ -8,7 +8,15 @@ const servers: FakeServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-const weights = (version: number, kind: 'full' | 'delta' = 'full'): PublishedWeights => ({ version, path: `/shared/run/weights/policy-v${version}`, sha256: 'cd'.repeat(32), kind, tensorCount: 2, bytes: 10, ...(kind === 'delta' ? { baseVersion: version - 1 } : {}) });
+const weights = (version: number, kind: 'full' | 'delta' = 'full'): PublishedWeights => ({
+  version,
+  path: `/shared/run/weights/policy-v${version}`,
+  sha256: 'cd'.repeat(32),
+  kind,
+  tensorCount: 2,
+  bytes: 10,
+  ...(kind === 'delta' ? { baseVersion: version - 1 } : {}),
+});
 
 /** SGLang's documented `/update_weights_from_disk` request (`UpdateWeightFromDiskReqInput`: model_path, load_format, abort_all_requests, weight_version). */
 const SglangUpdateBody = z.strictObject({
@@ -25,9 +33,16 @@ async function fakeSglang(options: { fail?: string } = {}) {
       schema: SglangUpdateBody,
       answer(body) {
         const { weight_version: version, model_path: path } = body as z.output<typeof SglangUpdateBody>;
-        if (options.fail) return { status: 400, body: { success: false, message: `Failed to update weights: ${options.fail} (${path})` } };
+        if (options.fail)
+          return {
+            status: 400,
+            body: { success: false, message: `Failed to update weights: ${options.fail} (${path})` },
+          };
         if (version !== undefined) state.version = version;
-        return { status: 200, body: { success: true, message: 'Succeeded to update model weights.', num_paused_requests: 0 } };
+        return {
+          status: 200,
+          body: { success: true, message: 'Succeeded to update model weights.', num_paused_requests: 0 },
+        };
       },
     },
     'GET /get_weight_version': { answer: () => ({ status: 200, body: { weight_version: state.version } }) },
@@ -43,7 +58,11 @@ describe('SGLang target', () => {
     expect(target.baseUrl).toBe(server.url);
     expect(await target.loadedVersion()).toBeUndefined(); // 'default': weights no publisher wrote
     expect(await target.loadWeights(weights(4))).toBe(4);
-    expect(server.received.find((r) => r.path === '/update_weights_from_disk')?.body).toEqual({ model_path: weights(4).path, weight_version: '4', load_format: 'safetensors' });
+    expect(server.received.find((r) => r.path === '/update_weights_from_disk')?.body).toEqual({
+      model_path: weights(4).path,
+      weight_version: '4',
+      load_format: 'safetensors',
+    });
     expect(await target.loadedVersion()).toBe(4);
     expect(server.badRequests).toEqual([]);
   });
@@ -55,25 +74,33 @@ describe('SGLang target', () => {
     expect(target.versionOfResponse({ choices: [] })).toBeUndefined();
   });
 
-  it('turns a failed load into a WeightSyncError with SGLang\'s message, and refuses deltas', async () => {
+  it("turns a failed load into a WeightSyncError with SGLang's message, and refuses deltas", async () => {
     const server = await fakeSglang({ fail: 'shape mismatch in model.layers.0.mlp.up_proj.weight' });
     const target = createSglangTarget({ baseUrl: server.url });
     const error = await target.loadWeights(weights(1)).catch((e: unknown) => e);
     expect(WeightSyncError.is(error)).toBe(true);
-    expect((error as Error).message).toMatch(/could not load policy version 1: HTTP 400: Failed to update weights: shape mismatch in model\.layers\.0/);
+    expect((error as Error).message).toMatch(
+      /could not load policy version 1: HTTP 400: Failed to update weights: shape mismatch in model\.layers\.0/,
+    );
     await expect(target.loadWeights(weights(2, 'delta'))).rejects.toThrow(/mode full/);
   });
 
   it('names the server when it cannot be reached (a transport failure, with its cause)', async () => {
     const target = createSglangTarget({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
     const error = (await target.loadWeights(weights(0)).catch((e: unknown) => e)) as Error;
-    expect(error.message).toMatch(/^http:\/\/127\.0\.0\.1:9: could not load policy version 0: POST http:\/\/127\.0\.0\.1:9\/update_weights_from_disk failed/);
+    expect(error.message).toMatch(
+      /^http:\/\/127\.0\.0\.1:9: could not load policy version 0: POST http:\/\/127\.0\.0\.1:9\/update_weights_from_disk failed/,
+    );
     expect(error.cause).toBeDefined();
   });
 });
 
 /** vLLM's documented runtime LoRA requests. */
-const LoadLora = z.strictObject({ lora_name: z.string().min(1), lora_path: z.string().min(1), load_inplace: z.boolean().optional() });
+const LoadLora = z.strictObject({
+  lora_name: z.string().min(1),
+  lora_path: z.string().min(1),
+  load_inplace: z.boolean().optional(),
+});
 const UnloadLora = z.strictObject({ lora_name: z.string().min(1), lora_int_id: z.number().optional() });
 
 describe('vLLM LoRA target', () => {
@@ -84,7 +111,16 @@ describe('vLLM LoRA target', () => {
         schema: LoadLora,
         answer(body) {
           const { lora_name: name } = body as z.output<typeof LoadLora>;
-          if (adapters.has(name)) return { status: 400, body: { object: 'error', message: `The lora adapter '${name}' has already been loaded.`, type: 'InvalidUserInput', code: 400 } };
+          if (adapters.has(name))
+            return {
+              status: 400,
+              body: {
+                object: 'error',
+                message: `The lora adapter '${name}' has already been loaded.`,
+                type: 'InvalidUserInput',
+                code: 400,
+              },
+            };
           adapters.add(name);
           return { status: 200, body: `Success: LoRA adapter '${name}' added successfully.` };
         },
@@ -96,7 +132,18 @@ describe('vLLM LoRA target', () => {
           return { status: 200, body: 'Success' };
         },
       },
-      'GET /v1/models': { answer: () => ({ status: 200, body: { object: 'list', data: [{ id: 'Qwen/Qwen2.5-Math-1.5B', parent: null }, ...[...adapters].map((id) => ({ id, parent: 'Qwen/Qwen2.5-Math-1.5B' }))] } }) },
+      'GET /v1/models': {
+        answer: () => ({
+          status: 200,
+          body: {
+            object: 'list',
+            data: [
+              { id: 'Qwen/Qwen2.5-Math-1.5B', parent: null },
+              ...[...adapters].map((id) => ({ id, parent: 'Qwen/Qwen2.5-Math-1.5B' })),
+            ],
+          },
+        }),
+      },
     });
     servers.push(server);
     const target = createVllmLoraTarget({ baseUrl: server.url });
@@ -117,7 +164,14 @@ describe('vLLM LoRA target', () => {
 describe('version parsing', () => {
   it('accepts non-negative integers and decimal strings only', () => {
     expect([0, 7, '0', '42'].map(parseVersion)).toEqual([0, 7, 0, 42]);
-    expect([-1, 1.5, '01', 'v3', '', null, undefined, {}].map(parseVersion)).toEqual(Array(8).fill(undefined));
-    expect(['policy-v0', 'policy-v10', 'policy-v01', 'policy'].map(versionOfAdapter)).toEqual([0, 10, undefined, undefined]);
+    expect([-1, 1.5, '01', 'v3', '', null, undefined, {}].map(parseVersion)).toEqual(
+      Array(8).fill(undefined),
+    );
+    expect(['policy-v0', 'policy-v10', 'policy-v01', 'policy'].map(versionOfAdapter)).toEqual([
+      0,
+      10,
+      undefined,
+      undefined,
+    ]);
   });
 });

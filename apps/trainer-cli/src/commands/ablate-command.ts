@@ -32,20 +32,36 @@ export interface AblationRow {
  * `oreal ablate`: one SFT warm start, then every RL arm from that same checkpoint with the same
  * seed, data order and rollout budget; a table like the paper's ablation and a plot.
  */
-export async function runAblateCommand(flags: ConfigFlags & { variants?: string }, output: CommandOutput): Promise<void> {
-  const chosen = flags.variants ? flags.variants.split(',').map((v) => v.trim()) : ABLATION_VARIANTS.map((v) => v.name);
+export async function runAblateCommand(
+  flags: ConfigFlags & { variants?: string },
+  output: CommandOutput,
+): Promise<void> {
+  const chosen = flags.variants
+    ? flags.variants.split(',').map((v) => v.trim())
+    : ABLATION_VARIANTS.map((v) => v.name);
   const unknown = chosen.filter((name) => !ABLATION_VARIANTS.some((v) => v.name === name));
   if (unknown.length > 0) {
-    throw new ConfigError('--variants', `unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')}; choose from ${ABLATION_VARIANTS.map((v) => v.name).join(', ')}`);
+    throw new ConfigError(
+      '--variants',
+      `unknown ${unknown.map((u) => JSON.stringify(u)).join(', ')}; choose from ${ABLATION_VARIANTS.map((v) => v.name).join(', ')}`,
+    );
   }
   const variants = ABLATION_VARIANTS.filter((v) => chosen.includes(v.name));
   const started = performance.now();
   const { config, runDir, progress } = await prepareRun('ablate', flags, output, DEMO_CONFIG);
   const backend = await initBackendAndReport(output);
   const problems = await loadProblems(config);
-  const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
+  const warm = await runWarmStart({
+    config,
+    tokenizer: createTaskTokenizer(),
+    problems: problems.train,
+    runDir,
+    progress,
+  });
   output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s`);
-  const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
+  const signals = abortOnSignals((signal) =>
+    output.err(`${signal}: stopping after the current step (again to exit now)`),
+  );
   const rows: AblationRow[] = [];
   const curves: ChartPoint[] = [];
   let sftEval: EvalMetrics | null = null;
@@ -76,22 +92,45 @@ export async function runAblateCommand(flags: ConfigFlags & { variants?: string 
           steps: rl.result.steps,
         });
       }
-      const records = (await readJsonlFile(join(armDir, 'metrics.jsonl'))).map((r) => r.value as Record<string, unknown>);
-      const withStart = sftEval && !records.some((r) => r['type'] === 'eval' && r['step'] === 0) ? [{ ...sftEval }, ...records] : records;
+      const records = (await readJsonlFile(join(armDir, 'metrics.jsonl'))).map(
+        (r) => r.value as Record<string, unknown>,
+      );
+      const withStart =
+        sftEval && !records.some((r) => r['type'] === 'eval' && r['step'] === 0)
+          ? [{ ...sftEval }, ...records]
+          : records;
       curves.push(
         ...learningCurvePoints(withStart as Record<string, unknown>[])
           .filter((p) => p.series === 'held-out greedy pass@1' || p.series === 'rollout pass rate')
-          .map((p) => ({ ...p, panel: p.series === 'rollout pass rate' ? 'rollout pass rate (%)' : 'held-out greedy pass@1 (%)', series: variant.label })),
+          .map((p) => ({
+            ...p,
+            panel: p.series === 'rollout pass rate' ? 'rollout pass rate (%)' : 'held-out greedy pass@1 (%)',
+            series: variant.label,
+          })),
       );
     }
   } finally {
     signals.dispose();
   }
   if (variants.some((v) => v.objective === undefined) && sftEval) {
-    rows.unshift({ variant: 'sft-only', label: 'SFT only (no RL)', greedyPassAt1: sftEval.greedyPassAt1, sampledPassAt1: sftEval.sampledPassAt1, rlSeconds: 0, steps: 0 });
+    rows.unshift({
+      variant: 'sft-only',
+      label: 'SFT only (no RL)',
+      greedyPassAt1: sftEval.greedyPassAt1,
+      sampledPassAt1: sftEval.sampledPassAt1,
+      rlSeconds: 0,
+      steps: 0,
+    });
   }
   const base = sftEval?.greedyPassAt1 ?? null;
-  const header = ['variant', 'held-out greedy pass@1 (%)', 'vs SFT', 'sampled pass@1 (%)', 'RL steps', 'RL seconds'];
+  const header = [
+    'variant',
+    'held-out greedy pass@1 (%)',
+    'vs SFT',
+    'sampled pass@1 (%)',
+    'RL steps',
+    'RL seconds',
+  ];
   const table = rows.map((row) => [
     row.label,
     percent(row.greedyPassAt1),
@@ -105,13 +144,30 @@ export async function runAblateCommand(flags: ConfigFlags & { variants?: string 
     `oreal ablate · seed ${config.seed} · ${describeBackend(backend)} · ${problems.test.length} held-out problems · ` +
     `B×K = ${config.trainer.batchProblems}×${config.trainer.rolloutsPerProblem}, ${config.trainer.steps} RL steps per arm · wall time ${Math.round(seconds)} s`;
   const bars = await writeChart(
-    barChartSpec('oreal ablate: held-out greedy pass@1 after RL', rows.map((r) => ({ label: r.label, value: percent(r.greedyPassAt1) })), 'held-out greedy pass@1 (%)'),
+    barChartSpec(
+      'oreal ablate: held-out greedy pass@1 after RL',
+      rows.map((r) => ({ label: r.label, value: percent(r.greedyPassAt1) })),
+      'held-out greedy pass@1 (%)',
+    ),
     join(runDir, 'ablation'),
   );
-  const curveFiles = curves.length > 0 ? await writeChart(lineChartSpec('oreal ablate: learning curves', curves), join(runDir, 'ablation-curves')) : null;
-  await writeJsonAtomic(join(runDir, 'ablation.json'), { caption, rows, sftEval, plots: { bars, curves: curveFiles } });
+  const curveFiles =
+    curves.length > 0
+      ? await writeChart(
+          lineChartSpec('oreal ablate: learning curves', curves),
+          join(runDir, 'ablation-curves'),
+        )
+      : null;
+  await writeJsonAtomic(join(runDir, 'ablation.json'), {
+    caption,
+    rows,
+    sftEval,
+    plots: { bars, curves: curveFiles },
+  });
   await writeFileAtomic(join(runDir, 'ablation.md'), `${caption}\n\n${formatMarkdownTable(header, table)}\n`);
-  output.out(`\n${caption}\n\n${formatTable(header, table)}\n\nrun: ${runDir}\nplots: ${bars.png}${curveFiles ? `, ${curveFiles.png}` : ''}`);
+  output.out(
+    `\n${caption}\n\n${formatTable(header, table)}\n\nrun: ${runDir}\nplots: ${bars.png}${curveFiles ? `, ${curveFiles.png}` : ''}`,
+  );
 }
 
 function signedPoints(value: number): string {

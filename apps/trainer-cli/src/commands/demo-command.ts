@@ -30,14 +30,19 @@ function formatDuration(seconds: number): string {
  * OREAL RL (token reward model included), held-out greedy pass@1 again; prints a before/after
  * table and writes `summary.json`, `summary.md`, metrics and a learning-curve plot in the run folder.
  */
-export async function runDemoCommand(flags: ConfigFlags & { engine?: string; fleet?: number }, output: CommandOutput): Promise<void> {
+export async function runDemoCommand(
+  flags: ConfigFlags & { engine?: string; fleet?: number },
+  output: CommandOutput,
+): Promise<void> {
   const started = performance.now();
   const engine = flags.engine ?? 'local';
-  if (engine !== 'local' && engine !== 'tinker-local') throw new ConfigError('--engine', `must be 'local' or 'tinker-local', got ${JSON.stringify(engine)}`);
+  if (engine !== 'local' && engine !== 'tinker-local')
+    throw new ConfigError('--engine', `must be 'local' or 'tinker-local', got ${JSON.stringify(engine)}`);
   if (flags.fleet !== undefined && (!Number.isInteger(flags.fleet) || flags.fleet < 1 || flags.fleet > 8)) {
     throw new ConfigError('--fleet', `must be a number of servers in 1..8, got ${String(flags.fleet)}`);
   }
-  if (flags.fleet !== undefined && engine !== 'local') throw new ConfigError('--fleet', "trains in process; use it with --engine local (the default)");
+  if (flags.fleet !== undefined && engine !== 'local')
+    throw new ConfigError('--fleet', 'trains in process; use it with --engine local (the default)');
   const { config, runDir, progress } = await prepareRun('demo', flags, output, DEMO_CONFIG);
   const backend = await initBackendAndReport(output);
   const problems = await loadProblems(config);
@@ -49,11 +54,25 @@ export async function runDemoCommand(flags: ConfigFlags & { engine?: string; fle
       `sft data: worked solutions from an imperfect teacher that forgets the final carry in the boxed answer ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time (gold answers are exact); RL must repair what SFT taught wrong`,
     );
   }
-  const warm = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: problems.train, runDir, progress });
-  output.err(`sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`);
-  const signals = abortOnSignals((signal) => output.err(`${signal}: stopping after the current step (again to exit now)`));
-  const remote = engine === 'tinker-local' ? await startLocalTinkerEngine(config, warm.checkpointDir, output) : undefined;
-  const fleet = flags.fleet === undefined ? undefined : await startDemoFleet(config, flags.fleet, warm.checkpointDir, runDir, output);
+  const warm = await runWarmStart({
+    config,
+    tokenizer: createTaskTokenizer(),
+    problems: problems.train,
+    runDir,
+    progress,
+  });
+  output.err(
+    `sft: ${warm.steps} steps in ${warm.seconds.toFixed(0)} s (final loss ${warm.finalLoss?.toFixed(3) ?? 'n/a'})`,
+  );
+  const signals = abortOnSignals((signal) =>
+    output.err(`${signal}: stopping after the current step (again to exit now)`),
+  );
+  const remote =
+    engine === 'tinker-local' ? await startLocalTinkerEngine(config, warm.checkpointDir, output) : undefined;
+  const fleet =
+    flags.fleet === undefined
+      ? undefined
+      : await startDemoFleet(config, flags.fleet, warm.checkpointDir, runDir, output);
   try {
     const rl = await runReinforcementFromCheckpoint({
       config: remote?.config ?? fleet?.config ?? config,
@@ -75,14 +94,34 @@ export async function runDemoCommand(flags: ConfigFlags & { engine?: string; fle
       output.out('demo: no held-out evaluation was recorded (evaluation disabled?)');
       return;
     }
-    const header = ['held-out (' + String(after.problems) + ' problems)', 'after SFT', `after OREAL (${rl.result.steps} steps)`, 'change'];
+    const header = [
+      'held-out (' + String(after.problems) + ' problems)',
+      'after SFT',
+      `after OREAL (${rl.result.steps} steps)`,
+      'change',
+    ];
     const rows: (string | number)[][] = [
-      ['greedy pass@1 (%)', percent(before.greedyPassAt1), percent(after.greedyPassAt1), signed(percent(after.greedyPassAt1) - percent(before.greedyPassAt1))],
+      [
+        'greedy pass@1 (%)',
+        percent(before.greedyPassAt1),
+        percent(after.greedyPassAt1),
+        signed(percent(after.greedyPassAt1) - percent(before.greedyPassAt1)),
+      ],
     ];
     if (before.sampledPassAt1 !== null && after.sampledPassAt1 !== null) {
-      rows.push(['sampled pass@1 (%)', percent(before.sampledPassAt1), percent(after.sampledPassAt1), signed(percent(after.sampledPassAt1) - percent(before.sampledPassAt1))]);
+      rows.push([
+        'sampled pass@1 (%)',
+        percent(before.sampledPassAt1),
+        percent(after.sampledPassAt1),
+        signed(percent(after.sampledPassAt1) - percent(before.sampledPassAt1)),
+      ]);
     }
-    rows.push(['greedy truncated (%)', percent(before.greedyTruncatedRate), percent(after.greedyTruncatedRate), signed(percent(after.greedyTruncatedRate) - percent(before.greedyTruncatedRate))]);
+    rows.push([
+      'greedy truncated (%)',
+      percent(before.greedyTruncatedRate),
+      percent(after.greedyTruncatedRate),
+      signed(percent(after.greedyTruncatedRate) - percent(before.greedyTruncatedRate)),
+    ]);
     const summary = {
       command: 'oreal demo',
       engine,
@@ -133,14 +172,35 @@ export async function runDemoCommand(flags: ConfigFlags & { engine?: string; fle
  * them with weight sync (`oreal` adapter, sync schedule, token ids so the log-prob mismatch is
  * measured per token); every sampler answer is audited for exactly-once delivery.
  */
-async function startDemoFleet(config: OrealConfig, count: number, checkpointDir: string, runDir: string, output: CommandOutput) {
+async function startDemoFleet(
+  config: OrealConfig,
+  count: number,
+  checkpointDir: string,
+  runDir: string,
+  output: CommandOutput,
+) {
   const modelName = 'oreal-demo-sft';
-  const servers = await startLocalFleet({ count, checkpoint: checkpointDir, modelName, cliEntry: cliEntryFile(), logDir: join(runDir, 'fleet') });
-  output.err(`fleet: ${servers.servers.map((s) => s.url).join(', ')} (oreal serve processes; logs in ${join(runDir, 'fleet')})`);
+  const servers = await startLocalFleet({
+    count,
+    checkpoint: checkpointDir,
+    modelName,
+    cliEntry: cliEntryFile(),
+    logDir: join(runDir, 'fleet'),
+  });
+  output.err(
+    `fleet: ${servers.servers.map((s) => s.url).join(', ')} (oreal serve processes; logs in ${join(runDir, 'fleet')})`,
+  );
   let audited: ReturnType<typeof withDeliveryAudit> | undefined;
   const fleetConfig: OrealConfig = {
     ...config,
-    sampler: { ...config.sampler, type: 'openai', baseUrls: servers.servers.map((s) => `${s.url}/v1`), model: modelName, mode: 'completions', tokenIds: true },
+    sampler: {
+      ...config.sampler,
+      type: 'openai',
+      baseUrls: servers.servers.map((s) => `${s.url}/v1`),
+      model: modelName,
+      mode: 'completions',
+      tokenIds: true,
+    },
     fleet: { ...config.fleet, weightSync: 'oreal' },
     trainer: { ...config.trainer, weightSync: { ...config.trainer.weightSync, schedule: 'sync' } },
   };
@@ -155,7 +215,11 @@ async function startDemoFleet(config: OrealConfig, count: number, checkpointDir:
 /** The running `oreal` CLI's entry file (the demo starts servers with it). */
 function cliEntryFile(): string {
   const entry = process.argv[1];
-  if (!entry || !/cli\.(m?js|ts)$/.test(entry)) throw new ConfigError('--fleet', `cannot tell which file runs the oreal CLI (argv[1] is ${JSON.stringify(entry)}); run it as \`node apps/trainer-cli/dist/cli.js demo --fleet 2\``);
+  if (!entry || !/cli\.(m?js|ts)$/.test(entry))
+    throw new ConfigError(
+      '--fleet',
+      `cannot tell which file runs the oreal CLI (argv[1] is ${JSON.stringify(entry)}); run it as \`node apps/trainer-cli/dist/cli.js demo --fleet 2\``,
+    );
   return entry;
 }
 
@@ -164,14 +228,31 @@ function cliEntryFile(): string {
  * 127.0.0.1 (a free port, in this process) and point the RL config's engine at it, so the run
  * goes through the Tinker client, the remote policy and the remote sampler over real HTTP.
  */
-async function startLocalTinkerEngine(config: OrealConfig, checkpointDir: string, output: CommandOutput): Promise<{ config: OrealConfig; server: RunningTinkerServer }> {
+async function startLocalTinkerEngine(
+  config: OrealConfig,
+  checkpointDir: string,
+  output: CommandOutput,
+): Promise<{ config: OrealConfig; server: RunningTinkerServer }> {
   const baseModel = 'oreal-demo-sft';
-  const server = await startTinkerServer({ checkpoint: checkpointDir, baseModel, host: '127.0.0.1', port: 0 });
+  const server = await startTinkerServer({
+    checkpoint: checkpointDir,
+    baseModel,
+    host: '127.0.0.1',
+    port: 0,
+  });
   const probe = await loadTransformerPolicy(checkpointDir);
   const parameterCount = probe.parameterCount;
   probe.dispose();
-  output.err(`engine: Tinker API at ${server.url} (local server over ${checkpointDir}, base model '${baseModel}')`);
-  return { config: { ...config, engine: { ...config.engine, type: 'tinker', baseUrl: server.url, baseModel, parameterCount } }, server };
+  output.err(
+    `engine: Tinker API at ${server.url} (local server over ${checkpointDir}, base model '${baseModel}')`,
+  );
+  return {
+    config: {
+      ...config,
+      engine: { ...config.engine, type: 'tinker', baseUrl: server.url, baseModel, parameterCount },
+    },
+    server,
+  };
 }
 
 function signed(value: number): string {

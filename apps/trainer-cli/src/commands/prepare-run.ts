@@ -21,10 +21,17 @@ export async function prepareRun(
   output: CommandOutput,
   base?: ConfigTree,
 ): Promise<PreparedRun> {
-  const config = await loadConfig({ ...(base ? { base } : {}), ...(flags.config ? { file: flags.config } : {}), overrides: flags.set ?? [] });
+  const config = await loadConfig({
+    ...(base ? { base } : {}),
+    ...(flags.config ? { file: flags.config } : {}),
+    overrides: flags.set ?? [],
+  });
   const runDir = await createRunDirectory(config.logging.runsDir, command, config.logging.runName);
   await writeJsonAtomic(join(runDir, 'config.json'), config);
   output.err(`run directory: ${runDir}`);
-  const progress = createProgressReporter({ mode: config.logging.progress, intervalSeconds: config.logging.intervalSeconds });
+  const progress = createProgressReporter({
+    mode: config.logging.progress,
+    intervalSeconds: config.logging.intervalSeconds,
+  });
   return { config, runDir, progress };
 }

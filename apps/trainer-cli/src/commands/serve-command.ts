@@ -1,5 +1,10 @@
 import { ConfigError } from '@oreal-ts/core';
-import { hasPublishedVersion, loadTokenizer, loadTransformerPolicy, readPublishedVersion } from '@oreal-ts/tensor-model';
+import {
+  hasPublishedVersion,
+  loadTokenizer,
+  loadTransformerPolicy,
+  readPublishedVersion,
+} from '@oreal-ts/tensor-model';
 import { startServer, waitForShutdown } from '../serve/index';
 import { startTinkerServer } from '../serve-tinker/index';
 import { initBackendAndReport } from './backend';
@@ -21,7 +26,9 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
   await initBackendAndReport(output);
   const tokenizer = await loadTokenizer(flags.checkpoint);
   // A folder a weight publisher wrote carries its version; other checkpoints serve version null.
-  const weightVersion = (await hasPublishedVersion(flags.checkpoint)) ? (await readPublishedVersion(flags.checkpoint)).version : null;
+  const weightVersion = (await hasPublishedVersion(flags.checkpoint))
+    ? (await readPublishedVersion(flags.checkpoint)).version
+    : null;
   const policy = await loadTransformerPolicy(flags.checkpoint);
   const logger = {
     info: (message: string) => output.err(message),
@@ -47,7 +54,10 @@ export async function runServeCommand(flags: ServeFlags, output: CommandOutput):
 }
 
 /** `oreal serve --tinker`: serve a checkpoint over the Tinker training API until SIGINT/SIGTERM. */
-export async function runServeTinkerCommand(flags: ServeFlags & { readonly stateDir?: string }, output: CommandOutput): Promise<void> {
+export async function runServeTinkerCommand(
+  flags: ServeFlags & { readonly stateDir?: string },
+  output: CommandOutput,
+): Promise<void> {
   if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) {
     throw new ConfigError('--port', `must be an integer in 0..65535, got ${flags.port}`);
   }

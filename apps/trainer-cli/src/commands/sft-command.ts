@@ -11,7 +11,13 @@ export async function runSftCommand(flags: ConfigFlags, output: CommandOutput): 
   const { config, runDir, progress } = await prepareRun('sft', flags, output);
   await initBackendAndReport(output);
   const { train } = await loadProblems(config);
-  const result = await runWarmStart({ config, tokenizer: createTaskTokenizer(), problems: train, runDir, progress });
+  const result = await runWarmStart({
+    config,
+    tokenizer: createTaskTokenizer(),
+    problems: train,
+    runDir,
+    progress,
+  });
   output.out(
     `sft: ${result.steps} steps in ${result.seconds.toFixed(0)} s, final loss ${result.finalLoss?.toFixed(4) ?? 'n/a'}\n` +
       `checkpoint: ${result.checkpointDir}\n` +

@@ -24,13 +24,23 @@ export interface TrainFlags extends ConfigFlags {
  */
 export async function runTrainCommand(flags: TrainFlags, output: CommandOutput): Promise<void> {
   const resumeDir = typeof flags.resume === 'string' ? resolve(flags.resume) : undefined;
-  const set = resumeDir ? [`logging.runsDir=${dirname(resumeDir)}`, `logging.runName=${basename(resumeDir)}`, ...flags.set] : flags.set;
+  const set = resumeDir
+    ? [`logging.runsDir=${dirname(resumeDir)}`, `logging.runName=${basename(resumeDir)}`, ...flags.set]
+    : flags.set;
   // Resuming a run directory reuses the config it saved, unless another one is given.
   const configFile = flags.config ?? (resumeDir ? join(resumeDir, 'config.json') : undefined);
-  const { config, runDir, progress } = await prepareRun('train', { ...(configFile ? { config: configFile } : {}), set }, output);
-  if (flags.fromCheckpoint && !flags.resume) throw new ConfigError('--from-checkpoint', 'only applies with --resume <runDir>');
+  const { config, runDir, progress } = await prepareRun(
+    'train',
+    { ...(configFile ? { config: configFile } : {}), set },
+    output,
+  );
+  if (flags.fromCheckpoint && !flags.resume)
+    throw new ConfigError('--from-checkpoint', 'only applies with --resume <runDir>');
   if (flags.resume === true && !config.logging.runName) {
-    throw new ConfigError('--resume', 'without a folder needs logging.runName to name the run; pass --resume runs/<run> instead');
+    throw new ConfigError(
+      '--resume',
+      'without a folder needs logging.runName to name the run; pass --resume runs/<run> instead',
+    );
   }
   const components = await createComponentsFromConfig(config);
   output.err(describeBackend(components.backend));
@@ -43,7 +53,9 @@ export async function runTrainCommand(flags: TrainFlags, output: CommandOutput):
       "warning: fleet.weightSync is 'none': the servers keep sampling from their own weights while the policy trains, so the run is off-policy; set fleet.weightSync (oreal, sglang or vllm) to sync them",
     );
   }
-  const signals = abortOnSignals((signal) => output.err(`${signal}: saving a checkpoint and stopping after the current step (again to exit now)`));
+  const signals = abortOnSignals((signal) =>
+    output.err(`${signal}: saving a checkpoint and stopping after the current step (again to exit now)`),
+  );
   try {
     const run = await runReinforcement({
       config,
@@ -52,7 +64,9 @@ export async function runTrainCommand(flags: TrainFlags, output: CommandOutput):
       progress,
       output,
       signal: signals.signal,
-      ...(flags.resume ? { resume: flags.fromCheckpoint ? resolve(flags.fromCheckpoint) : (true as const) } : {}),
+      ...(flags.resume
+        ? { resume: flags.fromCheckpoint ? resolve(flags.fromCheckpoint) : (true as const) }
+        : {}),
       ...(flags.haltAfterStep === undefined ? {} : { haltAfterStep: flags.haltAfterStep }),
       title: `oreal train · ${components.objective.id}`,
     });

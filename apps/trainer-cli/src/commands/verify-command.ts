@@ -25,10 +25,16 @@ function problemFor(gold: string, id = 'cli'): Problem {
 }
 
 /** Grade one response; prints the verdict. Returns the verdict (the CLI exits 0 when correct, 1 when not). */
-export async function verifyOne(verifier: Verifier, options: VerifyOneOptions, output: CommandOutput): Promise<Verdict> {
+export async function verifyOne(
+  verifier: Verifier,
+  options: VerifyOneOptions,
+  output: CommandOutput,
+): Promise<Verdict> {
   const verdict = await verifier.verify(problemFor(options.gold), options.response);
   if (options.json) {
-    output.out(JSON.stringify(options.explain ? { ...verdict, extracted: extractAnswer(options.response) } : verdict));
+    output.out(
+      JSON.stringify(options.explain ? { ...verdict, extracted: extractAnswer(options.response) } : verdict),
+    );
     return verdict;
   }
   const lines = [
@@ -56,7 +62,11 @@ export interface VerifyBatchSummary {
  * per line (with `line` and `id`) to stdout and a summary to stderr. A bad line throws
  * `DataFormatError` naming file:line and field.
  */
-export async function verifyBatch(verifier: Verifier, file: string, output: CommandOutput): Promise<VerifyBatchSummary> {
+export async function verifyBatch(
+  verifier: Verifier,
+  file: string,
+  output: CommandOutput,
+): Promise<VerifyBatchSummary> {
   const reasons: Record<string, number> = {};
   let total = 0;
   let correct = 0;
@@ -67,17 +77,26 @@ export async function verifyBatch(verifier: Verifier, file: string, output: Comm
     const { id, gold, response, finishReason } = record.value;
     pending.push(
       verifier
-        .verify(problemFor(gold, id ?? `line-${record.line}`), finishReason ? { text: response, finishReason } : response)
+        .verify(
+          problemFor(gold, id ?? `line-${record.line}`),
+          finishReason ? { text: response, finishReason } : response,
+        )
         .then((verdict) => {
           reasons[verdict.reason] = (reasons[verdict.reason] ?? 0) + 1;
           if (verdict.correct) correct++;
-          results[index] = JSON.stringify({ line: record.line, ...(id === undefined ? {} : { id }), ...verdict });
+          results[index] = JSON.stringify({
+            line: record.line,
+            ...(id === undefined ? {} : { id }),
+            ...verdict,
+          });
         }),
     );
   }
   await Promise.all(pending);
   for (const line of results) output.out(line);
   const share = total === 0 ? 0 : (100 * correct) / total;
-  output.err(`${total} graded: ${correct} correct (${share.toFixed(1)}%); reasons ${JSON.stringify(reasons)}`);
+  output.err(
+    `${total} graded: ${correct} correct (${share.toFixed(1)}%); reasons ${JSON.stringify(reasons)}`,
+  );
   return { total, correct, reasons };
 }

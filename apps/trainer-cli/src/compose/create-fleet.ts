@@ -10,7 +10,7 @@ import {
   createFleet,
   createOrealServeTarget,
   createSglangTarget,
-  createVllmTarget,
+  createVllmLoraTarget,
   type Fleet,
 } from '@oreal-ts/fleet';
 import { createOpenAISampler } from '@oreal-ts/sampler';
@@ -40,7 +40,7 @@ function targetFor(config: OrealConfig, baseUrl: string): WeightSyncTarget {
     case 'sglang':
       return createSglangTarget({ baseUrl: root });
     case 'vllm':
-      return createVllmTarget({ baseUrl: root });
+      return createVllmLoraTarget({ baseUrl: root });
     default:
       throw new ConfigError('fleet.weightSync', `internal: no target for ${config.fleet.weightSync}`);
   }
@@ -62,6 +62,12 @@ export function createFleetComponents(
       `is '${config.fleet.weightSync}' but sampler.type is '${config.sampler.type}'; weight sync needs sampler.type: openai and the servers in sampler.baseUrls`,
     );
   }
+  if (config.fleet.weightSync === 'vllm') {
+    throw new ConfigError(
+      'fleet.weightSync',
+      "'vllm' loads LoRA adapters (vLLM's documented runtime reload from disk), but the built-in policy trains every weight and publishes full checkpoints; use 'sglang' or 'oreal', or publish PEFT adapters from your own trainer with createVllmLoraTarget",
+    );
+  }
   if (config.fleet.mode === 'delta' && config.fleet.weightSync !== 'oreal') {
     throw new ConfigError(
       'fleet.mode',
@@ -69,7 +75,7 @@ export function createFleetComponents(
     );
   }
   const candidate = policy as Partial<TransformerPolicy>;
-  if (typeof candidate.hostParameters !== 'function') {
+  if (typeof candidate.huggingFaceWeights !== 'function') {
     throw new ConfigError(
       'fleet.weightSync',
       `publishing weights needs a @oreal-ts/tensor-model policy; ${policy.id} cannot write Hugging Face checkpoints`,
@@ -93,6 +99,7 @@ export function createFleetComponents(
     tokenIds: config.sampler.tokenIds,
     pool: fleet,
     versionOfResponse: (url, body) => fleet.versionOfResponse(url, body),
+    modelFor: (url) => fleet.modelFor(url),
     id: 'oreal-ts/openai-sampler+fleet',
   });
   return {

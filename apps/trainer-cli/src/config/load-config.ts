@@ -29,6 +29,7 @@ function withTrainerSeed(tree: ConfigTree): ConfigTree {
   const trainer = tree['trainer'];
   const seed = tree['seed'] ?? DEFAULT_SEED;
   if (trainer === undefined || trainer === null) return { ...tree, trainer: { seed } };
-  if (typeof trainer !== 'object' || Array.isArray(trainer) || (trainer as ConfigTree)['seed'] !== undefined) return tree;
+  if (typeof trainer !== 'object' || Array.isArray(trainer) || (trainer as ConfigTree)['seed'] !== undefined)
+    return tree;
   return { ...tree, trainer: { ...(trainer as ConfigTree), seed } };
 }

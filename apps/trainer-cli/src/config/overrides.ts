@@ -12,11 +12,19 @@ export type ConfigTree = Record<string, unknown>;
 export function parseOverride(flag: string): { path: string[]; value: unknown } {
   const equals = flag.indexOf('=');
   if (equals <= 0) {
-    throw new ConfigError('--set', `expected 'section.field=value', got ${JSON.stringify(flag)}; e.g. --set trainer.steps=20`);
+    throw new ConfigError(
+      '--set',
+      `expected 'section.field=value', got ${JSON.stringify(flag)}; e.g. --set trainer.steps=20`,
+    );
   }
   const path = flag.slice(0, equals).trim().split('.');
-  if (path.some((part) => part === '' || part === '__proto__' || part === 'constructor' || part === 'prototype')) {
-    throw new ConfigError('--set', `bad field path ${JSON.stringify(flag.slice(0, equals))}; use dotted names like sampler.type`);
+  if (
+    path.some((part) => part === '' || part === '__proto__' || part === 'constructor' || part === 'prototype')
+  ) {
+    throw new ConfigError(
+      '--set',
+      `bad field path ${JSON.stringify(flag.slice(0, equals))}; use dotted names like sampler.type`,
+    );
   }
   const text = flag.slice(equals + 1);
   let value: unknown;
@@ -50,7 +58,10 @@ export function applyOverrides(tree: ConfigTree, flags: readonly string[]): Conf
       } else if (typeof next === 'object' && !Array.isArray(next)) {
         node = next as ConfigTree;
       } else {
-        throw new ConfigError(path.slice(0, index + 1).join('.'), `is ${JSON.stringify(next)}, not a section, so '${flag}' cannot set a field inside it`);
+        throw new ConfigError(
+          path.slice(0, index + 1).join('.'),
+          `is ${JSON.stringify(next)}, not a section, so '${flag}' cannot set a field inside it`,
+        );
       }
     }
   }

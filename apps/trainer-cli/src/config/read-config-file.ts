@@ -14,7 +14,11 @@ export async function readConfigFile(file: string): Promise<ConfigTree> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError('--config', `cannot read ${file}: ${(error as Error).message}; pass an existing YAML or JSON file`, { cause: error });
+    throw new ConfigError(
+      '--config',
+      `cannot read ${file}: ${(error as Error).message}; pass an existing YAML or JSON file`,
+      { cause: error },
+    );
   }
   const extension = extname(file).toLowerCase();
   let value: unknown;
@@ -22,20 +26,28 @@ export async function readConfigFile(file: string): Promise<ConfigTree> {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new ConfigError('--config', `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError('--config', `${file} is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   } else {
     const document = parseDocument(text, { prettyErrors: true });
     const first = document.errors[0];
     if (first) {
       const where = first.linePos?.[0];
-      throw new ConfigError('--config', `${file}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`);
+      throw new ConfigError(
+        '--config',
+        `${file}${where ? `:${where.line}:${where.col}` : ''} is not valid YAML: ${first.message.split('\n')[0]}`,
+      );
     }
     value = document.toJS();
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError('--config', `${file} must hold a mapping of sections (model, sampler, trainer, …), got ${Array.isArray(value) ? 'a list' : typeof value}`);
+    throw new ConfigError(
+      '--config',
+      `${file} must hold a mapping of sections (model, sampler, trainer, …), got ${Array.isArray(value) ? 'a list' : typeof value}`,
+    );
   }
   return value as ConfigTree;
 }

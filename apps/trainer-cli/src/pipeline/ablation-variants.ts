@@ -32,7 +32,10 @@ export function variantConfig(config: OrealConfig, variant: AblationVariant): Or
   const objective = variant.objective ?? 'oreal';
   return {
     ...config,
-    objective: { name: objective, options: objective === config.objective.name ? config.objective.options : {} },
+    objective: {
+      name: objective,
+      options: objective === config.objective.name ? config.objective.options : {},
+    },
     tokenRewardModel: { ...config.tokenRewardModel, enabled: variant.tokenRewardModel },
     trainer: {
       ...config.trainer,

@@ -19,9 +19,17 @@ export async function runReinforcementFromCheckpoint(options: {
   /** Wrap the composed sampler (e.g. to audit its answers). */
   readonly decorateSampler?: (sampler: Sampler) => Sampler;
 }): Promise<ReinforcementResult & { parameterCount: number }> {
-  const config: OrealConfig = { ...options.config, model: { ...options.config.model, checkpoint: options.checkpointDir } };
-  const built = await createComponentsFromConfig(config, { problems: options.problems.train, evalProblems: options.problems.test });
-  const components = options.decorateSampler ? { ...built, sampler: options.decorateSampler(built.sampler), dispose: () => built.dispose() } : built;
+  const config: OrealConfig = {
+    ...options.config,
+    model: { ...options.config.model, checkpoint: options.checkpointDir },
+  };
+  const built = await createComponentsFromConfig(config, {
+    problems: options.problems.train,
+    evalProblems: options.problems.test,
+  });
+  const components = options.decorateSampler
+    ? { ...built, sampler: options.decorateSampler(built.sampler), dispose: () => built.dispose() }
+    : built;
   try {
     const result = await runReinforcement({
       config,

@@ -24,7 +24,10 @@ export function supervisedExamples(problems: readonly Problem[], config: OrealCo
   return problems
     .filter((problem) => problem.solution !== undefined)
     .map((problem) => withImperfectTeacher(problem, config.sft.teacherCarryDropRate, config.seed))
-    .map((problem) => ({ prompt: renderPrompt(template, problem, tokenizer), response: problem.solution as string }));
+    .map((problem) => ({
+      prompt: renderPrompt(template, problem, tokenizer),
+      response: problem.solution as string,
+    }));
 }
 
 /**
@@ -64,7 +67,12 @@ export async function runWarmStart(options: {
     const checkpointDir = join(options.runDir, 'sft');
     await policy.save(checkpointDir);
     await tokenizer.save(checkpointDir);
-    return { checkpointDir, steps: config.sft.steps, finalLoss, seconds: (performance.now() - started) / 1000 };
+    return {
+      checkpointDir,
+      steps: config.sft.steps,
+      finalLoss,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     policy.dispose();
   }

@@ -23,7 +23,8 @@ export function learningCurvePoints(records: readonly MetricsLine[], label = '')
   const points: ChartPoint[] = [];
   const add = (record: MetricsLine, path: string, series: string, panel: string, scale = 1) => {
     const value = numberAt(record, path);
-    if (value !== undefined && typeof record.step === 'number') points.push({ x: record.step, y: value * scale, series: prefix + series, panel });
+    if (value !== undefined && typeof record.step === 'number')
+      points.push({ x: record.step, y: value * scale, series: prefix + series, panel });
   };
   for (const record of records) {
     if (record.type === 'step') {

@@ -57,7 +57,11 @@ export async function writeChart(spec: TopLevelSpec, base: string): Promise<Char
  * A stack of line charts sharing the x axis, one per `panel` (each with its own y scale), one
  * coloured line per `series`. Used for learning curves (pass rates, losses, KL over steps).
  */
-export function lineChartSpec(title: string, points: readonly ChartPoint[], xTitle = 'RL step'): TopLevelSpec {
+export function lineChartSpec(
+  title: string,
+  points: readonly ChartPoint[],
+  xTitle = 'RL step',
+): TopLevelSpec {
   const panels = [...new Set(points.map((p) => p.panel))];
   const xs = points.map((p) => p.x);
   const domain = xs.length > 0 ? [Math.min(0, ...xs), Math.max(1, ...xs)] : [0, 1];
@@ -94,7 +98,10 @@ export function barChartSpec(title: string, bars: readonly ChartBar[], valueTitl
     },
     layer: [
       { mark: 'bar', encoding: { color: { field: 'group', type: 'nominal', legend: null } } },
-      { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.1f' } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4 },
+        encoding: { text: { field: 'value', type: 'quantitative', format: '.1f' } },
+      },
     ],
   } as TopLevelSpec;
 }

@@ -30,7 +30,8 @@ export interface ProgressReporterOptions {
 export function createProgressReporter(options: ProgressReporterOptions): ProgressReporter {
   const stream = options.stream ?? process.stderr;
   const mode = options.mode === 'auto' ? (stream.isTTY ? 'bar' : 'plain') : options.mode;
-  if (mode === 'off') return { start() {}, update() {}, stop() {}, log: (line) => void stream.write(`${line}\n`) };
+  if (mode === 'off')
+    return { start() {}, update() {}, stop() {}, log: (line) => void stream.write(`${line}\n`) };
   if (mode === 'bar') return createBarReporter(stream);
   return createPlainReporter(stream, options.intervalSeconds, options.now ?? Date.now);
 }
@@ -43,7 +44,11 @@ function formatFields(fields: Readonly<Record<string, string | number>>): string
 
 function formatValue(value: number): string {
   if (Number.isInteger(value)) return String(value);
-  return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toFixed(3);
+  return Math.abs(value) >= 100
+    ? value.toFixed(0)
+    : Math.abs(value) >= 1
+      ? value.toFixed(2)
+      : value.toFixed(3);
 }
 
 function formatDuration(seconds: number): string {
@@ -52,7 +57,11 @@ function formatDuration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-function createPlainReporter(stream: NodeJS.WriteStream, intervalSeconds: number, now: () => number): ProgressReporter {
+function createPlainReporter(
+  stream: NodeJS.WriteStream,
+  intervalSeconds: number,
+  now: () => number,
+): ProgressReporter {
   let phase = '';
   let total = 0;
   let value = 0;
@@ -64,7 +73,9 @@ function createPlainReporter(stream: NodeJS.WriteStream, intervalSeconds: number
     const elapsed = (now() - startedAt) / 1000;
     const eta = value > 0 ? (elapsed / value) * (total - value) : Number.NaN;
     const extra = formatFields(fields);
-    stream.write(`[${phase}] ${value}/${total} · ${formatDuration(elapsed)} elapsed · eta ${formatDuration(eta)}${extra ? ` · ${extra}` : ''}\n`);
+    stream.write(
+      `[${phase}] ${value}/${total} · ${formatDuration(elapsed)} elapsed · eta ${formatDuration(eta)}${extra ? ` · ${extra}` : ''}\n`,
+    );
     lastPrinted = now();
     lastPrintedValue = value;
   };

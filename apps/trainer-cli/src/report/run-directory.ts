@@ -7,7 +7,11 @@ export function timestampForFileName(date = new Date()): string {
 }
 
 /** Create (if needed) and return the absolute run directory `<runsDir>/<runName ?? command-timestamp>`. */
-export async function createRunDirectory(runsDir: string, command: string, runName?: string): Promise<string> {
+export async function createRunDirectory(
+  runsDir: string,
+  command: string,
+  runName?: string,
+): Promise<string> {
   const dir = resolve(join(runsDir, runName ?? `${command}-${timestampForFileName()}`));
   await mkdir(dir, { recursive: true });
   return dir;

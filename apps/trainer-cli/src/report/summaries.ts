@@ -4,7 +4,9 @@ import type { EvalMetrics } from '@oreal-ts/trainer';
 export function formatEvalSummary(metrics: EvalMetrics): string {
   return (
     `held-out greedy pass@1 ${(metrics.greedyPassAt1 * 100).toFixed(1)}%` +
-    (metrics.sampledPassAt1 === null ? '' : ` · sampled pass@1 ${(metrics.sampledPassAt1 * 100).toFixed(1)}%`) +
+    (metrics.sampledPassAt1 === null
+      ? ''
+      : ` · sampled pass@1 ${(metrics.sampledPassAt1 * 100).toFixed(1)}%`) +
     ` (${metrics.problems} problems)`
   );
 }

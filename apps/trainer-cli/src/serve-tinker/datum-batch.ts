@@ -3,7 +3,9 @@ import type { Datum, ForwardBackwardInput, TensorData } from '@oreal-ts/tinker';
 import { UserInputError } from './futures';
 
 /** Concatenated token ids of a model input's chunks. */
-export function modelInputTokens(input: { readonly chunks: readonly { readonly tokens: readonly number[] }[] }): number[] {
+export function modelInputTokens(input: {
+  readonly chunks: readonly { readonly tokens: readonly number[] }[];
+}): number[] {
   return input.chunks.flatMap((chunk) => chunk.tokens);
 }
 
@@ -11,7 +13,9 @@ function lossInput(datum: Datum, name: string, index: number, length: number): n
   const tensor: TensorData | undefined = datum.loss_fn_inputs[name];
   if (!tensor) throw new UserInputError(`data[${index}].loss_fn_inputs.${name} is missing`);
   if (tensor.data.length !== length) {
-    throw new UserInputError(`data[${index}].loss_fn_inputs.${name} has ${tensor.data.length} values, model_input has ${length} tokens (they must be equal)`);
+    throw new UserInputError(
+      `data[${index}].loss_fn_inputs.${name} has ${tensor.data.length} values, model_input has ${length} tokens (they must be equal)`,
+    );
   }
   return tensor.data;
 }
@@ -29,7 +33,9 @@ function lossInput(datum: Datum, name: string, index: number, length: number): n
 export function dataToBatch(data: readonly Datum[], promptLengths?: readonly number[]): TokenBatch {
   if (data.length === 0) throw new UserInputError('data is empty: give at least one datum');
   if (promptLengths && promptLengths.length !== data.length) {
-    throw new UserInputError(`oreal_prompt_lengths has ${promptLengths.length} entries for ${data.length} datums`);
+    throw new UserInputError(
+      `oreal_prompt_lengths has ${promptLengths.length} entries for ${data.length} datums`,
+    );
   }
   const promptIds: number[][] = [];
   const responseIds: number[][] = [];
@@ -46,7 +52,9 @@ export function dataToBatch(data: readonly Datum[], promptLengths?: readonly num
     }
     const promptLength = promptLengths?.[i] ?? 1;
     if (promptLength < 1 || promptLength > input.length) {
-      throw new UserInputError(`oreal_prompt_lengths[${i}] is ${promptLength}; it must be in 1..${input.length} (the model input's length)`);
+      throw new UserInputError(
+        `oreal_prompt_lengths[${i}] is ${promptLength}; it must be in 1..${input.length} (the model input's length)`,
+      );
     }
     const full = [...input, Math.trunc(targets[targets.length - 1] as number)];
     promptIds.push(full.slice(0, promptLength));
@@ -62,7 +70,10 @@ export function dataToBatch(data: readonly Datum[], promptLengths?: readonly num
  * With `promptLengths`, response token t of datum r is position P_r − 1 + t, and a non-zero
  * weight (or advantage) on an earlier position is refused (its log-prob is not computed).
  */
-export function tinkerLoss(input: ForwardBackwardInput, promptLengths?: readonly number[]): (values: PerTokenValues) => LossWithGradient {
+export function tinkerLoss(
+  input: ForwardBackwardInput,
+  promptLengths?: readonly number[],
+): (values: PerTokenValues) => LossWithGradient {
   const lengths = input.data.map((datum) => modelInputTokens(datum.model_input).length);
   const offsets = input.data.map((_, i) => (promptLengths?.[i] ?? 1) - 1);
   const perPosition = (name: string) =>
@@ -71,7 +82,9 @@ export function tinkerLoss(input: ForwardBackwardInput, promptLengths?: readonly
       const offset = offsets[i] as number;
       const early = values.slice(0, offset).findIndex((v) => v !== 0);
       if (early >= 0 && name !== 'logprobs') {
-        throw new UserInputError(`data[${i}].loss_fn_inputs.${name}[${early}] is non-zero on a prompt position (oreal_prompt_lengths[${i}] = ${offset + 1}); prompt positions carry no loss`);
+        throw new UserInputError(
+          `data[${i}].loss_fn_inputs.${name}[${early}] is non-zero on a prompt position (oreal_prompt_lengths[${i}] = ${offset + 1}); prompt positions carry no loss`,
+        );
       }
       return values.slice(offset);
     });
@@ -79,11 +92,13 @@ export function tinkerLoss(input: ForwardBackwardInput, promptLengths?: readonly
     const weights = perPosition('weights');
     return (values) => {
       let loss = 0;
-      const gradient = values.map((row, r) => row.map((logProb, t) => {
-        const w = (weights[r] as number[])[t] as number;
-        loss += -w * logProb;
-        return -w;
-      }));
+      const gradient = values.map((row, r) =>
+        row.map((logProb, t) => {
+          const w = (weights[r] as number[])[t] as number;
+          loss += -w * logProb;
+          return -w;
+        }),
+      );
       return { loss, gradient };
     };
   }
@@ -91,17 +106,24 @@ export function tinkerLoss(input: ForwardBackwardInput, promptLengths?: readonly
   const advantages = perPosition('advantages');
   return (values) => {
     let loss = 0;
-    const gradient = values.map((row, r) => row.map((logProb, t) => {
-      const weighted = Math.exp(logProb - ((samplerLogProbs[r] as number[])[t] as number)) * ((advantages[r] as number[])[t] as number);
-      loss += -weighted;
-      return -weighted;
-    }));
+    const gradient = values.map((row, r) =>
+      row.map((logProb, t) => {
+        const weighted =
+          Math.exp(logProb - ((samplerLogProbs[r] as number[])[t] as number)) *
+          ((advantages[r] as number[])[t] as number);
+        loss += -weighted;
+        return -weighted;
+      }),
+    );
     return { loss, gradient };
   };
 }
 
 /** Per-datum `loss_fn_outputs`: the log-probs of the targets as float32 tensors (0 before P − 1 with `promptLengths`). */
-export function lossFnOutputs(values: PerTokenValues, promptLengths?: readonly number[]): { logprobs: TensorData }[] {
+export function lossFnOutputs(
+  values: PerTokenValues,
+  promptLengths?: readonly number[],
+): { logprobs: TensorData }[] {
   return values.map((row, i) => {
     const data = [...new Array<number>((promptLengths?.[i] ?? 1) - 1).fill(0), ...row];
     return { logprobs: { data, dtype: 'float32', shape: [data.length] } };

@@ -80,7 +80,10 @@ export class TinkerEngine {
 
   /** `get_server_capabilities`. */
   capabilities(): ServerCapabilities {
-    return { supported_models: [{ model_name: this.options.baseModel }], oreal_extensions: [ROW_SEEDS_EXTENSION, PROMPT_SPLIT_EXTENSION] };
+    return {
+      supported_models: [{ model_name: this.options.baseModel }],
+      oreal_extensions: [ROW_SEEDS_EXTENSION, PROMPT_SPLIT_EXTENSION],
+    };
   }
 
   /** `create_session`. */
@@ -105,7 +108,10 @@ export class TinkerEngine {
   /** `create_model`: a fresh trainable copy of the served weights (fresh optimiser). */
   createModel(body: CreateModelRequest): { model_id: string } {
     const id = `model-${++this.modelCounter}-${randomUUID().slice(0, 8)}`;
-    this.models.set(id, { policy: this.options.policy.clone({ id: `tinker/${id}` }), loraRank: body.lora_config.rank });
+    this.models.set(id, {
+      policy: this.options.policy.clone({ id: `tinker/${id}` }),
+      loraRank: body.lora_config.rank,
+    });
     return { model_id: id };
   }
 
@@ -114,7 +120,11 @@ export class TinkerEngine {
     const model = this.model(modelId);
     return {
       model_id: modelId,
-      model_data: { model_name: this.options.baseModel, arch: model.policy.config.model_type, tokenizer_id: null },
+      model_data: {
+        model_name: this.options.baseModel,
+        arch: model.policy.config.model_type,
+        tokenizer_id: null,
+      },
       is_lora: false,
       lora_rank: model.loraRank,
     };
@@ -133,7 +143,11 @@ export class TinkerEngine {
     const batch = dataToBatch(input.data, split);
     const loss = tinkerLoss(input, split);
     const values = await model.policy.logProbs(batch);
-    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(values, split), metrics: { 'loss:sum': loss(values).loss } };
+    return {
+      loss_fn_output_type: input.loss_fn,
+      loss_fn_outputs: lossFnOutputs(values, split),
+      metrics: { 'loss:sum': loss(values).loss },
+    };
   }
 
   /** `forward_backward`: accumulate ∇θ of the loss (gradient w.r.t. each log-prob as the loss says). */
@@ -148,14 +162,21 @@ export class TinkerEngine {
       seen = values;
       return loss(values);
     });
-    return { loss_fn_output_type: input.loss_fn, loss_fn_outputs: lossFnOutputs(seen, split), metrics: { 'loss:sum': result.loss } };
+    return {
+      loss_fn_output_type: input.loss_fn,
+      loss_fn_outputs: lossFnOutputs(seen, split),
+      metrics: { 'loss:sum': result.loss },
+    };
   }
 
   /** `optim_step`: one AdamW step with the given parameters (constant lr, no warm-up/schedule). */
   async optimStep(body: OptimStepRequest): Promise<{ metrics: Record<string, number> }> {
     const model = this.model(body.model_id);
     const adam = body.adam_params;
-    if (!(adam.learning_rate > 0)) throw new UserInputError(`adam_params.learning_rate must be > 0 on the local server, got ${adam.learning_rate}`);
+    if (!(adam.learning_rate > 0))
+      throw new UserInputError(
+        `adam_params.learning_rate must be > 0 on the local server, got ${adam.learning_rate}`,
+      );
     model.policy.setTrainingOptions({
       learningRate: adam.learning_rate,
       warmupSteps: 0,
@@ -167,7 +188,14 @@ export class TinkerEngine {
       gradClipNorm: adam.grad_clip_norm,
     });
     const report = await model.policy.applyGradients();
-    return { metrics: { grad_norm: report.gradNorm, clipped: report.clipped ? 1 : 0, step: report.step, learning_rate: report.learningRate } };
+    return {
+      metrics: {
+        grad_norm: report.gradNorm,
+        clipped: report.clipped ? 1 : 0,
+        step: report.step,
+        learning_rate: report.learningRate,
+      },
+    };
   }
 
   /** `save_weights_for_sampler`: snapshot the current weights (a clone) for sampling. */
@@ -201,7 +229,10 @@ export class TinkerEngine {
   /** Checks done before `load_weights` is queued (404s). */
   checkLoad(body: LoadWeightsRequest): void {
     this.model(body.model_id);
-    if (!this.savedStates.has(body.path)) throw new NotFoundError(`unknown path '${body.path}': load_weights takes a tinker://…/weights/… path returned by save_weights on this server`);
+    if (!this.savedStates.has(body.path))
+      throw new NotFoundError(
+        `unknown path '${body.path}': load_weights takes a tinker://…/weights/… path returned by save_weights on this server`,
+      );
   }
 
   /** `load_weights`: restore weights; with `optimizer`, also the AdamW moments and step count, else a fresh optimiser. */
@@ -236,7 +267,9 @@ export class TinkerEngine {
   /** The queue key of an `asample` (its snapshot's model, or `base`); throws 404 for unknown targets. */
   sampleQueueKey(body: SampleRequest): string {
     const source = this.sampleSource(body);
-    return source.kind === 'base' ? '<base>' : (source.path.slice('tinker://'.length).split('/')[0] as string);
+    return source.kind === 'base'
+      ? '<base>'
+      : (source.path.slice('tinker://'.length).split('/')[0] as string);
   }
 
   /**
@@ -256,7 +289,10 @@ export class TinkerEngine {
     const eos = this.options.tokenizer.eosTokenId;
     const base = new SeededRng(params.seed ?? Math.floor(Math.random() * 2 ** 32));
     const key = body.oreal_row_seed_key ?? '0';
-    const requests: GenerationRequest[] = Array.from({ length: body.num_samples }, (_, k) => ({ promptIds, rng: base.fork(`${key}/${k}`) }));
+    const requests: GenerationRequest[] = Array.from({ length: body.num_samples }, (_, k) => ({
+      promptIds,
+      rng: base.fork(`${key}/${k}`),
+    }));
     const generated = await generateSequences(
       policy,
       this.options.tokenizer,
@@ -273,10 +309,20 @@ export class TinkerEngine {
     );
     const response: SampleResponse = {
       type: 'sample',
-      sequences: generated.map((sequence) => ({ tokens: sequence.tokenIds, logprobs: sequence.logProbs, stop_reason: sequence.finishReason })),
+      sequences: generated.map((sequence) => ({
+        tokens: sequence.tokenIds,
+        logprobs: sequence.logProbs,
+        stop_reason: sequence.finishReason,
+      })),
     };
     if (body.prompt_logprobs) {
-      const values = promptIds.length > 1 ? await policy.logProbs({ promptIds: [[promptIds[0] as number]], responseIds: [promptIds.slice(1)] }) : [[]];
+      const values =
+        promptIds.length > 1
+          ? await policy.logProbs({
+              promptIds: [[promptIds[0] as number]],
+              responseIds: [promptIds.slice(1)],
+            })
+          : [[]];
       response.prompt_logprobs = [null, ...(values[0] as number[])];
     }
     return response;
@@ -302,7 +348,10 @@ export class TinkerEngine {
 
   private samplingSource(modelPath: string | undefined, baseModel: string | undefined): SamplingSource {
     if (modelPath !== undefined) {
-      if (!this.snapshots.has(modelPath)) throw new NotFoundError(`unknown model_path '${modelPath}': give a tinker://…/sampler_weights/… path returned by save_weights_for_sampler (the server keeps the last ${this.maxSnapshots} per model)`);
+      if (!this.snapshots.has(modelPath))
+        throw new NotFoundError(
+          `unknown model_path '${modelPath}': give a tinker://…/sampler_weights/… path returned by save_weights_for_sampler (the server keeps the last ${this.maxSnapshots} per model)`,
+        );
       return { kind: 'snapshot', path: modelPath };
     }
     if (baseModel !== undefined) {
@@ -315,7 +364,10 @@ export class TinkerEngine {
   private samplePolicy(source: SamplingSource): TransformerPolicy {
     if (source.kind === 'base') return this.options.policy;
     const snapshot = this.snapshots.get(source.path);
-    if (!snapshot) throw new NotFoundError(`sampler weights '${source.path}' were replaced or evicted (the server keeps the last ${this.maxSnapshots} per model)`);
+    if (!snapshot)
+      throw new NotFoundError(
+        `sampler weights '${source.path}' were replaced or evicted (the server keeps the last ${this.maxSnapshots} per model)`,
+      );
     return snapshot;
   }
 
@@ -326,14 +378,17 @@ export class TinkerEngine {
   }
 
   private assertSession(sessionId: string): void {
-    if (!this.sessions.has(sessionId)) throw new NotFoundError(`unknown session_id '${sessionId}': call create_session first`);
+    if (!this.sessions.has(sessionId))
+      throw new NotFoundError(`unknown session_id '${sessionId}': call create_session first`);
   }
 
   private assertBaseModel(name: string): void {
-    if (name !== this.options.baseModel) throw new NotFoundError(`unknown base_model '${name}'; this server serves '${this.options.baseModel}'`);
+    if (name !== this.options.baseModel)
+      throw new NotFoundError(`unknown base_model '${name}'; this server serves '${this.options.baseModel}'`);
   }
 }
 
 function assertSafeName(name: string): void {
-  if (!SAFE_NAME.test(name) || name === '.' || name === '..') throw new UserInputError(`path '${name}' must be a plain name of letters, digits, '.', '_' or '-'`);
+  if (!SAFE_NAME.test(name) || name === '.' || name === '..')
+    throw new UserInputError(`path '${name}' must be a plain name of letters, digits, '.', '_' or '-'`);
 }

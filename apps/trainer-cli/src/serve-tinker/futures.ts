@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
 /** A settled future: its result body, or the failure message. */
-export type FutureOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string; readonly category: string };
+export type FutureOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: string; readonly category: string };
 
 interface FutureEntry {
   outcome: FutureOutcome | undefined;
@@ -23,14 +25,20 @@ export class FutureStore {
     const id = `req-${randomUUID()}`;
     const entry: FutureEntry = {
       outcome: undefined,
-      settled: job.then(
-        (value) => {
-          entry.outcome = { ok: true, value };
-        },
-        (error: unknown) => {
-          entry.outcome = { ok: false, error: error instanceof Error ? error.message : String(error), category: categoryOf(error) };
-        },
-      ).then(() => this.evict()),
+      settled: job
+        .then(
+          (value) => {
+            entry.outcome = { ok: true, value };
+          },
+          (error: unknown) => {
+            entry.outcome = {
+              ok: false,
+              error: error instanceof Error ? error.message : String(error),
+              category: categoryOf(error),
+            };
+          },
+        )
+        .then(() => this.evict()),
     };
     this.entries.set(id, entry);
     return id;
@@ -42,7 +50,10 @@ export class FutureStore {
     if (!entry) return undefined;
     if (!entry.outcome && waitMs > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([entry.settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      await Promise.race([
+        entry.settled,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
       clearTimeout(timer);
     }
     return entry.outcome ?? 'pending';

@@ -13,8 +13,7 @@ import { FutureStore, KeyedQueue, UserInputError } from './futures';
 
 /** The weights to serve: a checkpoint folder (policy + tokenizer), or an already loaded policy and tokenizer. */
 export type TinkerModelSource =
-  | { readonly checkpoint: string }
-  | { readonly policy: TransformerPolicy; readonly tokenizer: Tokenizer };
+  { readonly checkpoint: string } | { readonly policy: TransformerPolicy; readonly tokenizer: Tokenizer };
 
 /** Options of `startTinkerServer`. */
 export type TinkerServerOptions = TinkerModelSource & {
@@ -63,7 +62,11 @@ function parseBody<S extends z.ZodType>(op: string, schema: S, body: unknown): z
   if (result.success) return result.data;
   const first = result.error.issues[0];
   const field = first ? first.path.map(String).join('.') : '';
-  throw new HttpError(400, `invalid ${op} body: ${formatIssues(result.error.issues).join('; ')}`, field || undefined);
+  throw new HttpError(
+    400,
+    `invalid ${op} body: ${formatIssues(result.error.issues).join('; ')}`,
+    field || undefined,
+  );
 }
 
 function modelIdOf(body: unknown): string {
@@ -90,7 +93,9 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
     tokenizer,
     baseModel: options.baseModel,
     stateDir,
-    ...(options.maxSamplerSnapshots === undefined ? {} : { maxSamplerSnapshots: options.maxSamplerSnapshots }),
+    ...(options.maxSamplerSnapshots === undefined
+      ? {}
+      : { maxSamplerSnapshots: options.maxSamplerSnapshots }),
   });
   const futures = new FutureStore();
   const queue = new KeyedQueue();
@@ -102,7 +107,10 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
     const run = queue.run(key, async () => job());
     void run.then(
       () => logger.info(`tinker: ${op} model=${modelId} ok ${(performance.now() - started).toFixed(0)} ms`),
-      (error: unknown) => logger.warn(`tinker: ${op} model=${modelId} failed ${(performance.now() - started).toFixed(0)} ms: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        logger.warn(
+          `tinker: ${op} model=${modelId} failed ${(performance.now() - started).toFixed(0)} ms: ${error instanceof Error ? error.message : String(error)}`,
+        ),
     );
     return { request_id: futures.submit(run) };
   };
@@ -117,31 +125,59 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024 });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (options.apiKey !== undefined && request.headers['x-api-key'] !== options.apiKey) throw new HttpError(401, 'invalid or missing X-API-Key');
+    if (options.apiKey !== undefined && request.headers['x-api-key'] !== options.apiKey)
+      throw new HttpError(401, 'invalid or missing X-API-Key');
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
-    const statusCode = error instanceof HttpError ? error.statusCode : error instanceof NotFoundError ? 404 : error instanceof UserInputError ? 400 : (error.statusCode ?? 500);
+    const statusCode =
+      error instanceof HttpError
+        ? error.statusCode
+        : error instanceof NotFoundError
+          ? 404
+          : error instanceof UserInputError
+            ? 400
+            : (error.statusCode ?? 500);
     if (statusCode >= 500) logger.error(`tinker: ${request.url}: ${error.stack ?? error.message}`);
-    else if (statusCode !== 401) logger.warn(`tinker: ${request.url.replace(/^\/api\/v1\//, '')} model=${modelIdOf(request.body)} ${statusCode}: ${error.message}`);
-    void reply.status(statusCode).send({ error: error.message, ...(error instanceof HttpError && error.field ? { field: error.field } : {}) });
+    else if (statusCode !== 401)
+      logger.warn(
+        `tinker: ${request.url.replace(/^\/api\/v1\//, '')} model=${modelIdOf(request.body)} ${statusCode}: ${error.message}`,
+      );
+    void reply
+      .status(statusCode)
+      .send({
+        error: error.message,
+        ...(error instanceof HttpError && error.field ? { field: error.field } : {}),
+      });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: `no route ${request.method} ${request.url}; this server offers /api/v1/{${[...Object.keys(TINKER_OPS), 'retrieve_future'].join(',')}}` });
+    void reply
+      .status(404)
+      .send({
+        error: `no route ${request.method} ${request.url}; this server offers /api/v1/{${[...Object.keys(TINKER_OPS), 'retrieve_future'].join(',')}}`,
+      });
   });
 
   const ops = TINKER_OPS;
   const post = (op: keyof typeof TINKER_OPS, handler: (body: never) => unknown) => {
-    app.post(`/api/v1/${op}`, async (request) => handler(parseBody(op, ops[op].request, request.body) as never));
+    app.post(`/api/v1/${op}`, async (request) =>
+      handler(parseBody(op, ops[op].request, request.body) as never),
+    );
   };
 
-  app.get('/api/v1/get_server_capabilities', async () => direct('get_server_capabilities', '-', () => engine.capabilities()));
+  app.get('/api/v1/get_server_capabilities', async () =>
+    direct('get_server_capabilities', '-', () => engine.capabilities()),
+  );
   post('create_session', () => direct('create_session', '-', () => engine.createSession()));
-  post('session_heartbeat', (body: z.output<typeof ops.session_heartbeat.request>) => engine.heartbeat(body.session_id));
+  post('session_heartbeat', (body: z.output<typeof ops.session_heartbeat.request>) =>
+    engine.heartbeat(body.session_id),
+  );
   post('create_model', (body: z.output<typeof ops.create_model.request>) => {
     engine.checkCreateModel(body);
     return submit('create_model', '<create>', '-', () => engine.createModel(body));
   });
-  post('get_info', (body: z.output<typeof ops.get_info.request>) => direct('get_info', body.model_id, () => engine.info(body.model_id)));
+  post('get_info', (body: z.output<typeof ops.get_info.request>) =>
+    direct('get_info', body.model_id, () => engine.info(body.model_id)),
+  );
   post('forward', (body: z.output<typeof ops.forward.request>) => {
     engine.assertModel(body.model_id);
     return submit('forward', body.model_id, body.model_id, () => engine.forward(body));
@@ -156,7 +192,9 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
   });
   post('save_weights_for_sampler', (body: z.output<typeof ops.save_weights_for_sampler.request>) => {
     engine.assertModel(body.model_id);
-    return submit('save_weights_for_sampler', body.model_id, body.model_id, () => engine.saveForSampler(body));
+    return submit('save_weights_for_sampler', body.model_id, body.model_id, () =>
+      engine.saveForSampler(body),
+    );
   });
   post('save_weights', (body: z.output<typeof ops.save_weights.request>) => {
     engine.assertModel(body.model_id);
@@ -176,9 +214,16 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
   app.post('/api/v1/retrieve_future', async (request, reply) => {
     const body = parseBody('retrieve_future', RetrieveFutureRequestSchema, request.body);
     const outcome = await futures.retrieve(body.request_id, longPollMs);
-    if (outcome === undefined) throw new HttpError(404, `unknown request_id '${body.request_id}' (futures are kept in memory; a restarted server forgets them)`, 'request_id');
-    if (outcome === 'pending') return reply.status(408).send({ type: 'try_again', request_id: body.request_id });
-    if (!outcome.ok) return { type: 'RequestFailedResponse', error: outcome.error, category: outcome.category };
+    if (outcome === undefined)
+      throw new HttpError(
+        404,
+        `unknown request_id '${body.request_id}' (futures are kept in memory; a restarted server forgets them)`,
+        'request_id',
+      );
+    if (outcome === 'pending')
+      return reply.status(408).send({ type: 'try_again', request_id: body.request_id });
+    if (!outcome.ok)
+      return { type: 'RequestFailedResponse', error: outcome.error, category: outcome.category };
     return outcome.value;
   });
 

@@ -9,7 +9,10 @@ import type { WeightVersion } from './request-batcher';
 import type { LoadWeightsRequest } from './request-schemas';
 
 /** In-place weight reload (a `TransformerPolicy`'s `reloadWeights`): checks everything before changing any weight. */
-export type ReloadWeights = (dir: string, options: { allowPartial: boolean; tensorSha256?: Readonly<Record<string, string>> }) => Promise<unknown>;
+export type ReloadWeights = (
+  dir: string,
+  options: { allowPartial: boolean; tensorSha256?: Readonly<Record<string, string>> },
+) => Promise<unknown>;
 
 /** A refused load with the HTTP status to answer. */
 export class LoadWeightsError extends Error {
@@ -28,13 +31,20 @@ export class LoadWeightsError extends Error {
  * listed sha256. A plain HF folder is loaded whole. Failures reject with `LoadWeightsError` (400
  * for a bad folder) and change nothing.
  */
-export async function loadWeightsFolder(request: LoadWeightsRequest, current: WeightVersion, reload: ReloadWeights): Promise<WeightVersion> {
+export async function loadWeightsFolder(
+  request: LoadWeightsRequest,
+  current: WeightVersion,
+  reload: ReloadWeights,
+): Promise<WeightVersion> {
   try {
     if (await hasPublishedVersion(request.path)) {
       const meta = await readPublishedVersion(request.path);
       const file = join(request.path, VERSION_FILE);
       if (meta.version !== request.version) {
-        throw new LoadWeightsError(400, `${file} says version ${meta.version}, but the request asks to load it as version ${request.version}`);
+        throw new LoadWeightsError(
+          400,
+          `${file} says version ${meta.version}, but the request asks to load it as version ${request.version}`,
+        );
       }
       if (meta.kind === 'delta' && current !== meta.baseVersion) {
         throw new LoadWeightsError(

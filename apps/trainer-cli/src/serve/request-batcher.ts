@@ -1,5 +1,10 @@
 import type { Policy, Tokenizer } from '@oreal-ts/core';
-import { generateSequences, type GeneratedSequence, type GenerationRequest, type GenerationSettings } from '@oreal-ts/sampler';
+import {
+  generateSequences,
+  type GeneratedSequence,
+  type GenerationRequest,
+  type GenerationSettings,
+} from '@oreal-ts/sampler';
 
 /** The weights version that decoded a batch: a number, or null for weights no publisher wrote. */
 export type WeightVersion = number | null;
@@ -36,7 +41,12 @@ interface Load {
  * alone, and requests queued behind it decode with the new weights. Every result carries the
  * version that decoded it (the version current when its batch started).
  */
-export function createRequestBatcher(policy: Policy, tokenizer: Tokenizer, batchSize: number, initialVersion: WeightVersion = null) {
+export function createRequestBatcher(
+  policy: Policy,
+  tokenizer: Tokenizer,
+  batchSize: number,
+  initialVersion: WeightVersion = null,
+) {
   const queue: (Job | Load)[] = [];
   let running = false;
   let version: WeightVersion = initialVersion;
@@ -75,7 +85,10 @@ export function createRequestBatcher(policy: Policy, tokenizer: Tokenizer, batch
           const sequences = await generateSequences(policy, tokenizer, all, fallback, batchSize);
           let offset = 0;
           for (const job of jobs) {
-            job.resolve({ sequences: sequences.slice(offset, offset + job.rows.length), weightVersion: batchVersion });
+            job.resolve({
+              sequences: sequences.slice(offset, offset + job.rows.length),
+              weightVersion: batchVersion,
+            });
             offset += job.rows.length;
           }
         } catch (error) {

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const TokenIds = z.array(z.number().int().min(0)).min(1);
-const Stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).nullable().optional();
+const Stop = z
+  .union([z.string().min(1), z.array(z.string().min(1)).max(16)])
+  .nullable()
+  .optional();
 
 /** Sampling fields shared by both endpoints (OpenAI names, plus vLLM's `top_k`, `stop_token_ids`, `include_stop_str_in_output`, `return_tokens_as_token_ids`). */
 const SamplingFields = {
@@ -49,7 +52,10 @@ export type ChatRequest = z.output<typeof ChatRequestSchema>;
 
 /** Body of `POST /v1/load_weights` (oreal-ts): an absolute folder and the version it holds; unknown fields are rejected. */
 export const LoadWeightsRequestSchema = z.strictObject({
-  path: z.string().min(1).refine((path) => path.startsWith('/'), 'must be an absolute path'),
+  path: z
+    .string()
+    .min(1)
+    .refine((path) => path.startsWith('/'), 'must be an absolute path'),
   version: z.number().int().min(0),
 });
 

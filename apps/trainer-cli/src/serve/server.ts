@@ -3,10 +3,22 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { OrealError, SeededRng, assertSpecificationVersion, formatIssues } from '@oreal-ts/core';
 import type { ChatMessage, Policy, Tokenizer } from '@oreal-ts/core';
-import { assertPromptFits, encodePrompt, renderMessagesAsText, type GeneratedSequence, type GenerationSettings } from '@oreal-ts/sampler';
+import {
+  assertPromptFits,
+  encodePrompt,
+  renderMessagesAsText,
+  type GeneratedSequence,
+  type GenerationSettings,
+} from '@oreal-ts/sampler';
 import { createRequestBatcher, type WeightVersion } from './request-batcher';
 import { LoadWeightsError, loadWeightsFolder, type ReloadWeights } from './load-weights';
-import { ChatRequestSchema, CompletionRequestSchema, LoadWeightsRequestSchema, type ChatRequest, type CompletionRequest } from './request-schemas';
+import {
+  ChatRequestSchema,
+  CompletionRequestSchema,
+  LoadWeightsRequestSchema,
+  type ChatRequest,
+  type CompletionRequest,
+} from './request-schemas';
 
 /** Where `oreal serve` writes its one-line request and lifecycle logs. */
 export interface ServeLogger {
@@ -70,13 +82,32 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const first = result.error.issues[0];
-  throw new RequestError(400, `invalid request body: ${formatIssues(result.error.issues).join('; ')}`, first ? first.path.map(String).join('.') || null : null);
+  throw new RequestError(
+    400,
+    `invalid request body: ${formatIssues(result.error.issues).join('; ')}`,
+    first ? first.path.map(String).join('.') || null : null,
+  );
 }
 
 function rejectUnsupported(body: CompletionRequest | ChatRequest): void {
-  if (body.stream) throw new RequestError(400, 'stream: true is not supported by oreal serve; omit it or set it to false', 'stream');
-  if (body.presence_penalty) throw new RequestError(400, 'presence_penalty is not supported; omit it or set it to 0', 'presence_penalty');
-  if (body.frequency_penalty) throw new RequestError(400, 'frequency_penalty is not supported; omit it or set it to 0', 'frequency_penalty');
+  if (body.stream)
+    throw new RequestError(
+      400,
+      'stream: true is not supported by oreal serve; omit it or set it to false',
+      'stream',
+    );
+  if (body.presence_penalty)
+    throw new RequestError(
+      400,
+      'presence_penalty is not supported; omit it or set it to 0',
+      'presence_penalty',
+    );
+  if (body.frequency_penalty)
+    throw new RequestError(
+      400,
+      'frequency_penalty is not supported; omit it or set it to 0',
+      'frequency_penalty',
+    );
 }
 
 function contentText(content: string | readonly { text: string }[]): string {
@@ -110,13 +141,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const renderChat =
     options.chatTemplate ??
     ((messages: readonly ChatMessage[]) =>
-      tokenizer.applyChatTemplate ? tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }) : renderMessagesAsText(messages));
+      tokenizer.applyChatTemplate
+        ? tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true })
+        : renderMessagesAsText(messages));
   const decodeToken = (id: number) => tokenizer.decode([id]);
   /** How a token is shown in log-probs: its text, or vLLM's `token_id:<id>` when asked. */
-  const tokenLabel = (body: CompletionRequest | ChatRequest) => (body.return_tokens_as_token_ids ? (id: number) => `token_id:${id}` : decodeToken);
+  const tokenLabel = (body: CompletionRequest | ChatRequest) =>
+    body.return_tokens_as_token_ids ? (id: number) => `token_id:${id}` : decodeToken;
 
   const checkModel = (model: string) => {
-    if (model !== modelName) throw new RequestError(404, `The model '${model}' does not exist; this server serves '${modelName}'`, 'model');
+    if (model !== modelName)
+      throw new RequestError(
+        404,
+        `The model '${model}' does not exist; this server serves '${modelName}'`,
+        'model',
+      );
   };
 
   /** Generate `n` choices for each prompt (rows prompt-major), validating lengths first. */
@@ -134,7 +173,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         throw new RequestError(400, error instanceof Error ? error.message : String(error), 'max_tokens');
       }
     });
-    const stops = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+    const stops =
+      body.stop === undefined || body.stop === null
+        ? []
+        : typeof body.stop === 'string'
+          ? [body.stop]
+          : body.stop;
     const extraStopIds = body.stop_token_ids ?? [];
     const base = new SeededRng(body.seed ?? Math.floor(Math.random() * 2 ** 32));
     const topK = body.top_k ?? 0;
@@ -147,12 +191,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       stop: stops,
       topLogProbs,
     };
-    const { sequences, weightVersion } = await batcher.generate(prompts.flatMap((ids, p) => Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`), settings }))));
+    const { sequences, weightVersion } = await batcher.generate(
+      prompts.flatMap((ids, p) =>
+        Array.from({ length: n }, (_, k) => ({ promptIds: ids, rng: base.fork(`${p}/${k}`), settings })),
+      ),
+    );
     const choices = sequences.map((sequence): Choice => {
       const keepStop = body.include_stop_str_in_output === true;
-      const text = sequence.stopString !== undefined && !keepStop ? sequence.text.slice(0, sequence.text.length - sequence.stopString.length) : sequence.text;
+      const text =
+        sequence.stopString !== undefined && !keepStop
+          ? sequence.text.slice(0, sequence.text.length - sequence.stopString.length)
+          : sequence.text;
       const stopReason =
-        sequence.stopString ?? (sequence.stopTokenId !== undefined && sequence.stopTokenId !== tokenizer.eosTokenId ? sequence.stopTokenId : null);
+        sequence.stopString ??
+        (sequence.stopTokenId !== undefined && sequence.stopTokenId !== tokenizer.eosTokenId
+          ? sequence.stopTokenId
+          : null);
       return { sequence, text, finishReason: sequence.finishReason, stopReason };
     });
     return { choices, weightVersion };
@@ -161,27 +215,41 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const usage = (prompts: readonly number[][], choices: readonly Choice[]) => {
     const promptTokens = prompts.reduce((s, p) => s + p.length, 0);
     const completionTokens = choices.reduce((s, c) => s + c.sequence.tokenIds.length, 0);
-    return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
   };
 
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; param?: string | null }, request, reply: FastifyReply) => {
-    const statusCode = error instanceof RequestError ? error.statusCode : (error.statusCode ?? 500);
-    const internal = statusCode >= 500;
-    if (internal) logger.error(`${request.method} ${request.url}: ${OrealError.is(error) ? error.message : (error.stack ?? error.message)}`);
-    void reply.status(statusCode).send({
-      error: {
-        message: internal && !OrealError.is(error) ? `internal error: ${error.message}` : error.message,
-        type: internal ? 'server_error' : statusCode === 404 ? 'not_found_error' : 'invalid_request_error',
-        param: error instanceof RequestError ? error.param : null,
-        code: statusCode,
-      },
-    });
-  });
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; param?: string | null }, request, reply: FastifyReply) => {
+      const statusCode = error instanceof RequestError ? error.statusCode : (error.statusCode ?? 500);
+      const internal = statusCode >= 500;
+      if (internal)
+        logger.error(
+          `${request.method} ${request.url}: ${OrealError.is(error) ? error.message : (error.stack ?? error.message)}`,
+        );
+      void reply.status(statusCode).send({
+        error: {
+          message: internal && !OrealError.is(error) ? `internal error: ${error.message}` : error.message,
+          type: internal ? 'server_error' : statusCode === 404 ? 'not_found_error' : 'invalid_request_error',
+          param: error instanceof RequestError ? error.param : null,
+          code: statusCode,
+        },
+      });
+    },
+  );
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
-      error: { message: `no route ${request.method} ${request.url}; this server offers GET /v1/models, POST /v1/completions, POST /v1/chat/completions, POST /v1/load_weights`, type: 'not_found_error', param: null, code: 404 },
+      error: {
+        message: `no route ${request.method} ${request.url}; this server offers GET /v1/models, POST /v1/completions, POST /v1/chat/completions, POST /v1/load_weights`,
+        type: 'not_found_error',
+        param: null,
+        code: 404,
+      },
     });
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -190,12 +258,25 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   app.get('/v1/models', async () => ({
     object: 'list',
-    data: [{ id: modelName, object: 'model', created, owned_by: 'oreal-ts', max_model_len: policy.maxSequenceLength, weight_version: batcher.weightVersion }],
+    data: [
+      {
+        id: modelName,
+        object: 'model',
+        created,
+        owned_by: 'oreal-ts',
+        max_model_len: policy.maxSequenceLength,
+        weight_version: batcher.weightVersion,
+      },
+    ],
   }));
 
   app.post('/v1/load_weights', async (request) => {
     const reload = options.reloadWeights;
-    if (!reload) throw new RequestError(400, 'this server cannot load weights: it was started without a reloadable policy');
+    if (!reload)
+      throw new RequestError(
+        400,
+        'this server cannot load weights: it was started without a reloadable policy',
+      );
     const body = parseBody(LoadWeightsRequestSchema, request.body);
     const started = performance.now();
     try {
@@ -205,7 +286,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return { version, path: body.path, seconds };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      logger.error(`load_weights ${body.path} (version ${body.version}) failed, still serving version ${batcher.weightVersion ?? 'null'}: ${message}`);
+      logger.error(
+        `load_weights ${body.path} (version ${body.version}) failed, still serving version ${batcher.weightVersion ?? 'null'}: ${message}`,
+      );
       if (error instanceof LoadWeightsError) throw new RequestError(error.statusCode, message, 'path');
       throw error;
     }
@@ -232,7 +315,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? options.defaultMaxTokens ?? 16;
     const wantLogProbs = body.logprobs !== undefined && body.logprobs !== null;
     const tokenText = tokenLabel(body);
-    const { choices, weightVersion } = await generate(prompts, body, maxTokens, wantLogProbs ? (body.logprobs ?? 0) : 0);
+    const { choices, weightVersion } = await generate(
+      prompts,
+      body,
+      maxTokens,
+      wantLogProbs ? (body.logprobs ?? 0) : 0,
+    );
     return {
       id: `cmpl-${randomUUID()}`,
       object: 'text_completion',
@@ -243,15 +331,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (wantLogProbs) {
           const tokens = choice.sequence.tokenIds.map(tokenText);
           const offsets: number[] = [];
-          choice.sequence.tokenIds.reduce((offset, id) => (offsets.push(offset), offset + decodeToken(id).length), 0);
+          choice.sequence.tokenIds.reduce(
+            (offset, id) => (offsets.push(offset), offset + decodeToken(id).length),
+            0,
+          );
           logprobs = {
             tokens,
             token_logprobs: choice.sequence.logProbs,
-            top_logprobs: (body.logprobs ?? 0) > 0 ? (choice.sequence.topLogProbs ?? []).map((step) => Object.fromEntries(step.map((t) => [tokenText(t.tokenId), t.logProb]))) : null,
+            top_logprobs:
+              (body.logprobs ?? 0) > 0
+                ? (choice.sequence.topLogProbs ?? []).map((step) =>
+                    Object.fromEntries(step.map((t) => [tokenText(t.tokenId), t.logProb])),
+                  )
+                : null,
             text_offset: offsets,
           };
         }
-        return { index, text: choice.text, logprobs, finish_reason: choice.finishReason, stop_reason: choice.stopReason };
+        return {
+          index,
+          text: choice.text,
+          logprobs,
+          finish_reason: choice.finishReason,
+          stop_reason: choice.stopReason,
+        };
       }),
       usage: usage(prompts, choices),
       weight_version: weightVersion,
@@ -262,9 +364,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const body = parseBody(ChatRequestSchema, request.body);
     checkModel(body.model);
     rejectUnsupported(body);
-    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role, content: contentText(m.content) }));
+    const messages: ChatMessage[] = body.messages.map((m) => ({
+      role: m.role,
+      content: contentText(m.content),
+    }));
     const prompt = encodePrompt(tokenizer, renderChat(messages));
-    const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? Math.max(1, policy.maxSequenceLength - prompt.length);
+    const maxTokens =
+      body.max_completion_tokens ?? body.max_tokens ?? Math.max(1, policy.maxSequenceLength - prompt.length);
     const topLogProbs = body.logprobs ? (body.top_logprobs ?? 0) : 0;
     const { choices, weightVersion } = await generate([prompt], body, maxTokens, topLogProbs);
     const tokenText = tokenLabel(body);
@@ -284,7 +390,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           ? {
               content: choice.sequence.tokenIds.map((id, t) => ({
                 ...entry(id, choice.sequence.logProbs[t] ?? 0),
-                top_logprobs: (choice.sequence.topLogProbs?.[t] ?? []).map((alt) => entry(alt.tokenId, alt.logProb)),
+                top_logprobs: (choice.sequence.topLogProbs?.[t] ?? []).map((alt) =>
+                  entry(alt.tokenId, alt.logProb),
+                ),
               })),
             }
           : null,
@@ -297,10 +405,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8000 });
-  const port = app.server.address() !== null && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : Number(new URL(address).port);
+  const port =
+    app.server.address() !== null && typeof app.server.address() === 'object'
+      ? (app.server.address() as { port: number }).port
+      : Number(new URL(address).port);
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info(`serving '${modelName}' on ${url}/v1 (${policy.parameterCount} parameters, context ${policy.maxSequenceLength})`);
+  logger.info(
+    `serving '${modelName}' on ${url}/v1 (${policy.parameterCount} parameters, context ${policy.maxSequenceLength})`,
+  );
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -16,7 +16,10 @@ export interface ShutdownOptions {
  * in-flight requests finish, runs `onClosed`, then exits 0 (1 if closing failed); a second signal
  * exits 130 at once. Returns a function that removes the handlers.
  */
-export function installShutdownHandlers(server: Pick<RunningServer, 'close'>, options: ShutdownOptions = {}): () => void {
+export function installShutdownHandlers(
+  server: Pick<RunningServer, 'close'>,
+  options: ShutdownOptions = {},
+): () => void {
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let shuttingDown = false;
@@ -27,7 +30,9 @@ export function installShutdownHandlers(server: Pick<RunningServer, 'close'>, op
       return;
     }
     shuttingDown = true;
-    options.logger?.info(`${signal}: finishing in-flight requests, then closing (send ${signal} again to force)`);
+    options.logger?.info(
+      `${signal}: finishing in-flight requests, then closing (send ${signal} again to force)`,
+    );
     server
       .close()
       .then(() => options.onClosed?.())
@@ -50,7 +55,10 @@ export function installShutdownHandlers(server: Pick<RunningServer, 'close'>, op
  * requests finished); the handlers are removed first, so a second signal gets Node's default
  * (immediate exit). For CLIs that clean up themselves after the server stops.
  */
-export function waitForShutdown(server: Pick<RunningServer, 'close'>, options: Pick<ShutdownOptions, 'signals' | 'logger'> = {}): Promise<NodeJS.Signals> {
+export function waitForShutdown(
+  server: Pick<RunningServer, 'close'>,
+  options: Pick<ShutdownOptions, 'signals' | 'logger'> = {},
+): Promise<NodeJS.Signals> {
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   return new Promise((resolve, reject) => {
     const handler = (signal: NodeJS.Signals) => {

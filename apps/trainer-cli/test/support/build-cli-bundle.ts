@@ -24,7 +24,9 @@ export async function buildCliBundle(): Promise<void> {
         // (also the optional native tfjs backends behind a guarded dynamic import()).
         name: 'third-party-external',
         setup(builder) {
-          builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@oreal-ts/') ? undefined : { path: args.path, external: true }));
+          builder.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@oreal-ts/') ? undefined : { path: args.path, external: true },
+          );
         },
       },
     ],

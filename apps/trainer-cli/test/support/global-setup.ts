@@ -27,7 +27,11 @@ export default async function setup(project: TestProject): Promise<void> {
   await mkdir(FIXTURES_DIR, { recursive: true });
   const runsDir = join(FIXTURES_DIR, 'runs');
   const config = await writeTinyConfig(FIXTURES_DIR, 'tiny.yaml', { runsDir });
-  const sft = spawnSync(process.execPath, [CLI_BUNDLE, 'sft', '-c', config, '--set', 'logging.runName=fixture'], { encoding: 'utf8' });
+  const sft = spawnSync(
+    process.execPath,
+    [CLI_BUNDLE, 'sft', '-c', config, '--set', 'logging.runName=fixture'],
+    { encoding: 'utf8' },
+  );
   if (sft.status !== 0) throw new Error(`oreal sft (test fixture) failed with ${sft.status}:\n${sft.stderr}`);
   project.provide('sftCheckpoint', join(runsDir, 'fixture', 'sft'));
 }

@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Start `node cli.js ...args` (the test build) with progress off. */
-export function spawnCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI_BUNDLE, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env },
@@ -19,7 +22,10 @@ export function spawnCli(args: readonly string[], options: { cwd?: string; env?:
 }
 
 /** Run the CLI to completion. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   const child = spawnCli(args, options);
   return collect(child);
 }
@@ -48,6 +54,8 @@ export function waitForStderr(child: ChildProcess, pattern: RegExp): Promise<str
       }
     };
     child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => reject(new Error(`exited (${code ?? signal}) before printing ${pattern}:\n${stderr}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`exited (${code ?? signal}) before printing ${pattern}:\n${stderr}`)),
+    );
   });
 }

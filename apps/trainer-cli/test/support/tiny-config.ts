@@ -21,7 +21,12 @@ export function tinyConfig(overrides: { runsDir: string; checkpoint?: string }) 
       },
       optimizer: { learningRate: 1e-3 },
     },
-    data: { families: ['addition'], difficulty: { minDigits: 1, maxDigits: 1 }, trainCount: 60, evalCount: 8 },
+    data: {
+      families: ['addition'],
+      difficulty: { minDigits: 1, maxDigits: 1 },
+      trainCount: 60,
+      evalCount: 8,
+    },
     sft: { steps: 60, batchSize: 16, optimizer: { learningRate: 1e-2, warmupSteps: 5 } },
     sampler: { type: 'local', batchSize: 32 },
     tokenRewardModel: { enabled: true, optimizer: { learningRate: 1e-3 } },
@@ -41,7 +46,11 @@ export function tinyConfig(overrides: { runsDir: string; checkpoint?: string }) 
 }
 
 /** Write `tinyConfig(...)` as YAML into `dir/name` and return the file path. */
-export async function writeTinyConfig(dir: string, name: string, overrides: { runsDir: string; checkpoint?: string }): Promise<string> {
+export async function writeTinyConfig(
+  dir: string,
+  name: string,
+  overrides: { runsDir: string; checkpoint?: string },
+): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, stringify(tinyConfig(overrides)));
   return file;
