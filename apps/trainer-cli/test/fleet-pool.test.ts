@@ -1,9 +1,11 @@
+// The fleet as an OpenAI sampler's server pool (apps compose packages; @oreal-ts/fleet itself depends on core only).
+// The fake servers are the fleet package's test fakes.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Problem, PublishedWeights } from '@oreal-ts/core';
 import { WeightSyncError } from '@oreal-ts/core';
 import { createOpenAISampler } from '@oreal-ts/sampler';
-import { createFleet, createOrealServeTarget, type Fleet } from '../src/index';
-import { orealServeRoutes, startFakeServer, type FakeServer } from './fake-servers';
+import { createFleet, createOrealServeTarget, type Fleet } from '@oreal-ts/fleet';
+import { orealServeRoutes, startFakeServer, type FakeServer } from '../../../packages/fleet/test/fake-servers';
 
 const open: { servers: FakeServer[]; fleets: Fleet[] } = { servers: [], fleets: [] };
 afterEach(async () => {
