@@ -112,3 +112,50 @@ export function parseVersion(value: unknown): number | undefined {
 export function serverRoot(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
+
+/** Where and how long a target's requests go. */
+export interface TargetCall {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly fetch?: typeof globalThis.fetch | undefined;
+}
+
+/**
+ * POST a weight-load request; a transport failure (unreachable, reset, timeout) becomes a
+ * `WeightSyncError` whose `cause` is set — the mark the fleet reads to tell "down" from "refused".
+ * The answer is returned whatever its status.
+ */
+export async function postLoad(
+  call: TargetCall,
+  path: string,
+  body: unknown,
+  version: number,
+): Promise<JsonAnswer> {
+  try {
+    return await requestJson(`${call.baseUrl}${path}`, {
+      method: 'POST',
+      body,
+      timeoutMs: call.timeoutMs,
+      ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.fetch ? { fetch: call.fetch } : {}),
+    });
+  } catch (error) {
+    throw new WeightSyncError(call.baseUrl, version, error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
+}
+
+/** GET `path` and return its JSON body; any status but 200 throws naming the URL and the server's words. */
+export async function getJson(call: TargetCall, path: string): Promise<unknown> {
+  const answer = await requestJson(`${call.baseUrl}${path}`, {
+    method: 'GET',
+    timeoutMs: call.timeoutMs,
+    ...(call.signal ? { signal: call.signal } : {}),
+    ...(call.fetch ? { fetch: call.fetch } : {}),
+  });
+  if (answer.status !== 200)
+    throw new Error(`${call.baseUrl}${path}: HTTP ${answer.status}: ${errorMessage(answer)}`);
+  return answer.body;
+}

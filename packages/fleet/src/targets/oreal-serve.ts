@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { WeightSyncError, type PublishedWeights, type WeightSyncTarget } from '@oreal-ts/core';
-import { errorMessage, parseAnswer, parseVersion, requestJson, serverRoot, type HttpOptions } from '../http';
+import {
+  errorMessage,
+  getJson,
+  parseAnswer,
+  parseVersion,
+  postLoad,
+  serverRoot,
+  type HttpOptions,
+} from '../http';
 
 const LoadAnswer = z.looseObject({
   version: z.number().int().min(0),
@@ -28,29 +36,17 @@ export interface OrealServeTargetOptions extends HttpOptions {
  */
 export function createOrealServeTarget(options: OrealServeTargetOptions): WeightSyncTarget {
   const baseUrl = serverRoot(options.baseUrl);
-  const http = options.fetch ? { fetch: options.fetch } : {};
   return {
     specificationVersion: 'v1',
     id: 'oreal-ts/fleet/oreal-serve',
     baseUrl,
     async loadWeights(weights: PublishedWeights, call = {}) {
-      let answer;
-      try {
-        answer = await requestJson(`${baseUrl}/v1/load_weights`, {
-          method: 'POST',
-          body: { path: weights.path, version: weights.version },
-          timeoutMs: options.timeoutMs ?? 600_000,
-          ...(call.signal ? { signal: call.signal } : {}),
-          ...http,
-        });
-      } catch (error) {
-        throw new WeightSyncError(
-          baseUrl,
-          weights.version,
-          error instanceof Error ? error.message : String(error),
-          { cause: error },
-        );
-      }
+      const answer = await postLoad(
+        { baseUrl, timeoutMs: options.timeoutMs ?? 600_000, signal: call.signal, fetch: options.fetch },
+        '/v1/load_weights',
+        { path: weights.path, version: weights.version },
+        weights.version,
+      );
       if (answer.status < 200 || answer.status >= 300)
         throw new WeightSyncError(baseUrl, weights.version, `HTTP ${answer.status}: ${errorMessage(answer)}`);
       const loaded = parseAnswer(
@@ -69,15 +65,11 @@ export function createOrealServeTarget(options: OrealServeTargetOptions): Weight
       return loaded;
     },
     async loadedVersion(call = {}) {
-      const answer = await requestJson(`${baseUrl}/v1/models`, {
-        method: 'GET',
-        timeoutMs: options.timeoutMs ?? 10_000,
-        ...(call.signal ? { signal: call.signal } : {}),
-        ...http,
-      });
-      if (answer.status !== 200)
-        throw new Error(`${baseUrl}/v1/models: HTTP ${answer.status}: ${errorMessage(answer)}`);
-      const parsed = ModelsAnswer.safeParse(answer.body);
+      const body = await getJson(
+        { baseUrl, timeoutMs: options.timeoutMs ?? 10_000, signal: call.signal, fetch: options.fetch },
+        '/v1/models',
+      );
+      const parsed = ModelsAnswer.safeParse(body);
       if (!parsed.success) throw new Error(`${baseUrl}/v1/models: unexpected body (no data[0])`);
       return parseVersion(parsed.data.data[0]?.weight_version);
     },

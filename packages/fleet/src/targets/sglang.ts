@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { WeightSyncError, type PublishedWeights, type WeightSyncTarget } from '@oreal-ts/core';
-import { errorMessage, parseAnswer, parseVersion, requestJson, serverRoot, type HttpOptions } from '../http';
+import {
+  errorMessage,
+  getJson,
+  parseAnswer,
+  parseVersion,
+  postLoad,
+  serverRoot,
+  type HttpOptions,
+} from '../http';
 
 /** `POST /update_weights_from_disk`'s answer (SGLang `UpdateWeightFromDiskReqOutput`). */
 const UpdateAnswer = z.looseObject({ success: z.boolean(), message: z.string().optional().default('') });
@@ -33,17 +41,12 @@ export interface SglangTargetOptions extends HttpOptions {
  */
 export function createSglangTarget(options: SglangTargetOptions): WeightSyncTarget {
   const baseUrl = serverRoot(options.baseUrl);
-  const http = options.fetch ? { fetch: options.fetch } : {};
   const loadedVersion = async (call: { readonly signal?: AbortSignal } = {}): Promise<number | undefined> => {
-    const answer = await requestJson(`${baseUrl}/get_weight_version`, {
-      method: 'GET',
-      timeoutMs: options.timeoutMs ?? 10_000,
-      ...(call.signal ? { signal: call.signal } : {}),
-      ...http,
-    });
-    if (answer.status !== 200)
-      throw new Error(`${baseUrl}/get_weight_version: HTTP ${answer.status}: ${errorMessage(answer)}`);
-    const parsed = VersionAnswer.safeParse(answer.body);
+    const body = await getJson(
+      { baseUrl, timeoutMs: options.timeoutMs ?? 10_000, signal: call.signal, fetch: options.fetch },
+      '/get_weight_version',
+    );
+    const parsed = VersionAnswer.safeParse(body);
     if (!parsed.success) throw new Error(`${baseUrl}/get_weight_version: unexpected body`);
     return parseVersion(parsed.data.weight_version);
   };
@@ -58,28 +61,17 @@ export function createSglangTarget(options: SglangTargetOptions): WeightSyncTarg
           weights.version,
           'SGLang reloads whole checkpoint folders; publish with mode full',
         );
-      let answer;
-      try {
-        answer = await requestJson(`${baseUrl}/update_weights_from_disk`, {
-          method: 'POST',
-          body: {
-            model_path: weights.path,
-            weight_version: String(weights.version),
-            ...(options.loadFormat ? { load_format: options.loadFormat } : {}),
-            ...(options.abortAllRequests ? { abort_all_requests: true } : {}),
-          },
-          timeoutMs: options.timeoutMs ?? 600_000,
-          ...(call.signal ? { signal: call.signal } : {}),
-          ...http,
-        });
-      } catch (error) {
-        throw new WeightSyncError(
-          baseUrl,
-          weights.version,
-          error instanceof Error ? error.message : String(error),
-          { cause: error },
-        );
-      }
+      const answer = await postLoad(
+        { baseUrl, timeoutMs: options.timeoutMs ?? 600_000, signal: call.signal, fetch: options.fetch },
+        '/update_weights_from_disk',
+        {
+          model_path: weights.path,
+          weight_version: String(weights.version),
+          ...(options.loadFormat ? { load_format: options.loadFormat } : {}),
+          ...(options.abortAllRequests ? { abort_all_requests: true } : {}),
+        },
+        weights.version,
+      );
       if (answer.status < 200 || answer.status >= 300) {
         // SGLang answers a failed load with HTTP 400 and the same {success: false, message} body.
         const failed = UpdateAnswer.safeParse(answer.body);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WeightSyncError, type PublishedWeights, type WeightSyncTarget } from '@oreal-ts/core';
-import { errorMessage, requestJson, serverRoot, type HttpOptions } from '../http';
+import { errorMessage, getJson, postLoad, serverRoot, type HttpOptions } from '../http';
 
 /** Options of `createVllmLoraTarget`. */
 export interface VllmLoraTargetOptions extends HttpOptions {
@@ -45,25 +45,16 @@ export interface ModelNamingTarget extends WeightSyncTarget {
  */
 export function createVllmLoraTarget(options: VllmLoraTargetOptions): ModelNamingTarget {
   const baseUrl = serverRoot(options.baseUrl);
-  const http = options.fetch ? { fetch: options.fetch } : {};
   const nameOf = options.adapterName ?? ((version: number) => `policy-v${version}`);
   let current: number | undefined;
 
   const post = async (path: string, body: unknown, version: number, signal?: AbortSignal) => {
-    let answer;
-    try {
-      answer = await requestJson(`${baseUrl}${path}`, {
-        method: 'POST',
-        body,
-        timeoutMs: options.timeoutMs ?? 600_000,
-        ...(signal ? { signal } : {}),
-        ...http,
-      });
-    } catch (error) {
-      throw new WeightSyncError(baseUrl, version, error instanceof Error ? error.message : String(error), {
-        cause: error,
-      });
-    }
+    const answer = await postLoad(
+      { baseUrl, timeoutMs: options.timeoutMs ?? 600_000, signal, fetch: options.fetch },
+      path,
+      body,
+      version,
+    );
     if (answer.status < 200 || answer.status >= 300)
       throw new WeightSyncError(baseUrl, version, `${path}: HTTP ${answer.status}: ${errorMessage(answer)}`);
   };
@@ -99,15 +90,11 @@ export function createVllmLoraTarget(options: VllmLoraTargetOptions): ModelNamin
       return weights.version;
     },
     async loadedVersion(call = {}) {
-      const answer = await requestJson(`${baseUrl}/v1/models`, {
-        method: 'GET',
-        timeoutMs: options.timeoutMs ?? 10_000,
-        ...(call.signal ? { signal: call.signal } : {}),
-        ...http,
-      });
-      if (answer.status !== 200)
-        throw new Error(`${baseUrl}/v1/models: HTTP ${answer.status}: ${errorMessage(answer)}`);
-      const parsed = ModelsAnswer.safeParse(answer.body);
+      const body = await getJson(
+        { baseUrl, timeoutMs: options.timeoutMs ?? 10_000, signal: call.signal, fetch: options.fetch },
+        '/v1/models',
+      );
+      const parsed = ModelsAnswer.safeParse(body);
       if (!parsed.success) throw new Error(`${baseUrl}/v1/models: unexpected body`);
       const versions = parsed.data.data
         .map((m) => versionOfAdapter(m.id))
