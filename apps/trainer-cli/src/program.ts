@@ -20,7 +20,7 @@ function withConfigFlags(command: Command): Command {
   return command
     .option(
       '-c, --config <file>',
-      'YAML or JSON config file (sections: model, data, sampler, verifier, objective, tokenRewardModel, sft, trainer, logging)',
+      'YAML or JSON config file (sections: model, data, sampler, fleet, verifier, objective, tokenRewardModel, sft, trainer, logging)',
     )
     .option(
       '--set <field=value>',

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@oreal-ts/core';
@@ -144,5 +144,18 @@ describe('engine section', () => {
     expect((await loadConfig({})).engine.type).toBe('local');
     const error = await configError(loadConfig({ overrides: ['engine.type=tinker'] }));
     expect(error.message).toContain('engine.baseModel');
+  });
+});
+
+describe("the root README's fleet config", () => {
+  it('is a valid config with weight sync on the sync schedule', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const block = /```yaml\n(# fleet\.yaml[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'README has a ```yaml block starting with "# fleet.yaml"').toBeDefined();
+    const config = await loadConfig({ file: await tempFile('fleet.yaml', block!) });
+    expect(config.sampler.type).toBe('openai');
+    expect(config.sampler.baseUrls).toHaveLength(2);
+    expect(config.fleet.weightSync).toBe('oreal');
+    expect(config.trainer.weightSync.schedule).toBe('sync');
   });
 });
