@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError } from '@oreal-ts/core';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
-import { encodeSafetensors, headerLengthOf, type WriteDtype, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
+import { safetensorsChunks, headerLengthOf, type WriteDtype, parseHeaderJson, toFloat32, type HeaderEntry } from './safetensors';
 import type { HostTensor } from '../training/parameter-trainer';
 
 /** Single-file weights name. */
@@ -227,7 +227,7 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
   }
   shards.push(current);
   if (shards.length === 1) {
-    await writeFileAtomic(join(dir, WEIGHTS_FILE), encodeSafetensors(shards[0] as Map<string, HostTensor>, metadata, dtype));
+    await writeFileAtomic(join(dir, WEIGHTS_FILE), safetensorsChunks(shards[0] as Map<string, HostTensor>, metadata, dtype));
     await rm(join(dir, WEIGHTS_INDEX_FILE), { force: true });
     await removeStaleShards(dir, new Set());
     return;
@@ -242,7 +242,7 @@ export async function writeCheckpointTensors(dir: string, tensors: ReadonlyMap<s
       weightMap[name] = file;
       totalSize += tensor.data.length * elementBytes;
     }
-    await writeFileAtomic(join(dir, file), encodeSafetensors(shard, metadata, dtype));
+    await writeFileAtomic(join(dir, file), safetensorsChunks(shard, metadata, dtype));
   }
   await writeJsonAtomic(join(dir, WEIGHTS_INDEX_FILE), { metadata: { total_size: totalSize }, weight_map: weightMap });
   await rm(join(dir, WEIGHTS_FILE), { force: true });

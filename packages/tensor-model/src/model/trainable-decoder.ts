@@ -353,10 +353,13 @@ export abstract class TrainableDecoder {
     const parts = this.huggingFaceParts();
     const tensors = await readWeightsForReload(dir, parts, this.dimensions, options);
     this.assertAlive();
-    const updates = internalUpdates(parts, tensors, (name) => {
-      const variable = this.parameters.get(name) as tf.Variable;
-      return { shape: variable.shape, data: variable.dataSync() as Float32Array };
-    });
+    const variableOf = (name: string) => this.parameters.get(name) as tf.Variable;
+    const updates = internalUpdates(
+      parts,
+      tensors,
+      (name) => variableOf(name).shape,
+      (name) => ({ shape: variableOf(name).shape, data: variableOf(name).dataSync() as Float32Array }),
+    );
     this.invalidateFused();
     for (const [name, host] of updates) {
       const variable = this.parameters.get(name);
