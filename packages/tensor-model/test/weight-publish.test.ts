@@ -143,6 +143,28 @@ describe('createCheckpointPublisher', () => {
     policy.dispose();
   });
 
+  it('discardNewerThan removes the versions of a cut-off timeline; publishing goes on from the kept one (a delta on it)', async () => {
+    const dir = await freshDir('discard');
+    const policy = createTransformerPolicy(qwen2, { seed: 9 });
+    const publisher = createCheckpointPublisher({ policy, dir, keep: 5, mode: 'delta' });
+    for (let v = 0; v <= 3; v++) {
+      await perturb(policy, 'model.norm.weight', 20 + v);
+      await publisher.publish(v);
+    }
+    await expect(publisher.publish(2)).rejects.toThrow(/not newer than policy-v3/);
+    expect(await publisher.discardNewerThan(1)).toEqual([2, 3]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('policy-v')).sort()).toEqual(['policy-v0', 'policy-v1']);
+    expect((await publisher.latest())?.version).toBe(1);
+    expect(await publisher.discardNewerThan(1)).toEqual([]);
+    await perturb(policy, 'model.norm.weight', 30);
+    const again = await publisher.publish(2);
+    expect(again).toMatchObject({ version: 2, kind: 'delta', baseVersion: 1, tensorCount: 1 });
+    const index = (await readFile(join(dir, 'index.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(index.filter((line) => 'discarded' in line)).toEqual([expect.objectContaining({ discarded: [2, 3], keptUpTo: 1 })]);
+    await expect(publisher.discardNewerThan(-1)).rejects.toThrow(/version/);
+    policy.dispose();
+  });
+
   it('keeps only the newest `keep` versions, BF16 included, without leaking tensors', async () => {
     const dir = await freshDir('keep');
     const policy = createTransformerPolicy(qwen2, { seed: 6 });

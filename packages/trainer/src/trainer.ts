@@ -338,7 +338,8 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     await appendFile(weightsLogFile, JSON.stringify(record) + '\n');
     fleetVersion = record.version;
     log(
-      `published policy v${record.version} (${record.reason}${record.reused ? ', reused' : ''})` +
+      `published policy v${record.version} (${record.reason}${record.reused ? ', reused' : ''}` +
+        `${record.discarded ? `; removed v${record.discarded.join(', v')}, published by the steps after the checkpoint` : ''})` +
         (weightSync
           ? `: ${record.confirmed.length} server(s) confirmed${record.failed.length ? `, ${record.failed.length} failed` : ''}`
           : ''),

@@ -34,9 +34,9 @@ import {
 
 const tempDir = temporaryDirs('oreal-weight-sync-');
 
-/** What the fake publisher has written ("the disk", shared across trainer instances). */
+/** What the fake publisher has written ("the disk", shared across trainer instances), oldest first. */
 interface FakeDisk {
-  latest?: PublishedWeights;
+  versions?: PublishedWeights[];
 }
 
 interface FakeFleet {
@@ -57,8 +57,12 @@ function createFakeFleet(disk: FakeDisk = {}): FakeFleet {
       specificationVersion: 'v1',
       id: 'test/fake-publisher',
       async publish(version) {
+        const versions = (disk.versions ??= []);
+        const newest = versions.at(-1);
+        // As the real publisher: versions only grow.
+        if (newest && version <= newest.version) throw new Error(`${version} is not newer than v${newest.version}`);
         published.push(version);
-        disk.latest = {
+        const weights: PublishedWeights = {
           version,
           path: `/weights/policy-v${version}`,
           sha256: `sha-${version}`,
@@ -66,10 +70,17 @@ function createFakeFleet(disk: FakeDisk = {}): FakeFleet {
           tensorCount: 1,
           bytes: 40,
         };
-        return disk.latest;
+        versions.push(weights);
+        return weights;
       },
       async latest() {
-        return disk.latest;
+        return disk.versions?.at(-1);
+      },
+      async discardNewerThan(version) {
+        const versions = (disk.versions ??= []);
+        const newer = versions.filter((w) => w.version > version).map((w) => w.version);
+        disk.versions = versions.filter((w) => w.version <= version);
+        return newer;
       },
     },
     weightSync: {
@@ -506,6 +517,44 @@ describe('async schedule', () => {
       seed: straightSampler.calls[2]!.seed,
     });
     expect((await stepLines(splitDir)).map(strip)).toEqual((await stepLines(straightDir)).map(strip));
+  });
+
+  it('a resume from a checkpoint older than the last publication discards the newer versions and goes on', async () => {
+    const strip = (line: unknown) => withoutTiming(line as StepMetrics);
+    const straightDir = await tempDir();
+    const straightFleet = createFakeFleet();
+    await build({ runDir: straightDir, fleet: straightFleet, sampler: createServerSampler(straightFleet), config: { steps: 6 } }).trainer.run();
+
+    const runDir = await tempDir();
+    const disk: FakeDisk = {};
+    const firstFleet = createFakeFleet(disk);
+    const controller = new AbortController();
+    const first = build({
+      runDir,
+      fleet: firstFleet,
+      sampler: createServerSampler(firstFleet),
+      // The only checkpoint is step 3's; steps 4 and 5 publish before the run is cut off.
+      config: { steps: 6, checkpoint: { every: 3, onAbort: false, atEnd: false } },
+      onStep: (m) => m.step === 5 && controller.abort(),
+    });
+    expect(await first.trainer.run({ signal: controller.signal })).toMatchObject({ stoppedBy: 'aborted' });
+    expect(firstFleet.published).toEqual([0, 1, 2, 3, 4]);
+
+    const secondFleet = createFakeFleet(disk);
+    const second = build({ runDir, fleet: secondFleet, sampler: createServerSampler(secondFleet), config: { steps: 6 } });
+    await second.trainer.resume();
+    expect(second.trainer.state.step).toBe(3);
+    const resumed = second.trainer.state.policyUpdates;
+    const cutOff = firstFleet.published.filter((v) => v > resumed);
+    expect(cutOff.length).toBeGreaterThan(0); // the case under test: versions newer than the checkpoint exist
+    await second.trainer.run();
+    // The resumed version is reused; the cut-off timeline's versions are discarded and written again.
+    expect(secondFleet.published).toEqual(straightFleet.published.filter((v) => v > resumed));
+    expect(secondFleet.synced).toEqual([resumed, ...secondFleet.published]);
+    expect(disk.versions?.map((w) => w.version)).toEqual(straightFleet.published);
+    const log = await jsonLines<PublicationRecord>(join(runDir, WEIGHTS_LOG_FILE));
+    expect(log.find((r) => r.reason === 'resume')).toMatchObject({ version: resumed, reused: true, discarded: cutOff });
+    expect((await stepLines(runDir)).map(strip)).toEqual((await stepLines(straightDir)).map(strip));
   });
 
   it('after a resume whose version is not on disk, publishes it anew', async () => {

@@ -7,7 +7,8 @@ import type { Component } from './version';
 export interface PublishedWeights {
   /**
    * Policy version: the number of optimiser steps the weights have taken (0 = the start
-   * weights). Versions only grow within a run.
+   * weights). Versions only grow within a run (a resume from an older checkpoint first discards
+   * the versions its re-run steps published: `WeightPublisher.discardNewerThan`).
    */
   readonly version: number;
   /** Absolute path of the folder, e.g. `<run>/weights/policy-v12`. */
@@ -33,6 +34,13 @@ export interface WeightPublisher extends Component {
   publish(version: number): Promise<PublishedWeights>;
   /** The newest complete version on disk (after a restart: the last one a crash did not cut off). */
   latest(): Promise<PublishedWeights | undefined>;
+  /**
+   * Remove the versions newer than `version` and resolve with them, oldest first. A trainer that
+   * resumes from a checkpoint older than its last publication calls it: the steps after the
+   * checkpoint are run again, so what they published belongs to a discarded timeline (and versions
+   * only grow from the resumed one on).
+   */
+  discardNewerThan(version: number): Promise<readonly number[]>;
 }
 
 /**

@@ -149,6 +149,19 @@ export function createCheckpointPublisher(options: CheckpointPublisherOptions): 
       }
     },
 
+    async discardNewerThan(version: number): Promise<readonly number[]> {
+      if (!Number.isInteger(version) || version < 0) throw new InvalidArgumentError('version', `must be an integer ≥ 0, got ${version}`);
+      await removeLeftovers();
+      const newer = (await versionsOnDisk()).filter((v) => v > version).sort((a, b) => a - b);
+      // Newest first: a crash part-way leaves a prefix of the old timeline, never a gap below a kept version.
+      for (const v of [...newer].reverse()) await rm(join(dir, publishedFolderName(v)), { recursive: true, force: true });
+      if (newer.length > 0) {
+        previous = undefined; // a delta's base is re-read from what is left on disk
+        await appendFile(join(dir, 'index.jsonl'), `${JSON.stringify({ discarded: newer, keptUpTo: version, discardedAt: new Date().toISOString() })}\n`);
+      }
+      return newer;
+    },
+
     async publish(version: number): Promise<PublishedWeights> {
       if (!Number.isInteger(version) || version < 0) throw new InvalidArgumentError('version', `must be an integer ≥ 0, got ${version}`);
       await mkdir(dir, { recursive: true });

@@ -34,6 +34,8 @@ export interface PublicationRecord {
   readonly bytes: number;
   /** True when an existing folder was synced again (a resume whose version was already on disk). */
   readonly reused: boolean;
+  /** After a resume: versions newer than the resumed one that were removed (published by steps now run again). */
+  readonly discarded?: readonly number[];
   /** Seconds `publisher.publish` took (0 when reused). */
   readonly publishSeconds: number;
   /** Seconds `weightSync.sync` took; null without a weight sync. */
@@ -51,7 +53,10 @@ export interface PublishWeightsOptions {
   readonly version: number;
   readonly step: number;
   readonly reason: PublicationReason;
-  /** Reuse the newest version on disk when it is `version` (after a resume) instead of writing it again. */
+  /**
+   * After a resume: first discard the versions newer than `version` (their steps are run again),
+   * then reuse the newest version on disk when it is `version` instead of writing it again.
+   */
   readonly reuseLatest?: boolean;
 }
 
@@ -63,6 +68,7 @@ export interface PublishWeightsOptions {
 export async function publishWeights(options: PublishWeightsOptions): Promise<PublicationRecord> {
   const { publisher, weightSync, version } = options;
   const publishStart = performance.now();
+  const discarded = options.reuseLatest ? await publisher.discardNewerThan(version) : [];
   const latest = options.reuseLatest ? await publisher.latest() : undefined;
   const reused = latest !== undefined && latest.version === version;
   const weights = reused && latest ? latest : await publisher.publish(version);
@@ -89,6 +95,7 @@ export async function publishWeights(options: PublishWeightsOptions): Promise<Pu
     tensorCount: weights.tensorCount,
     bytes: weights.bytes,
     reused,
+    ...(discarded.length > 0 ? { discarded: [...discarded] } : {}),
     publishSeconds,
     syncSeconds,
     confirmed,
