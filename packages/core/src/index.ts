@@ -55,3 +55,11 @@ export { parseConfig, parseRecord, formatIssues, preview } from './validation';
 export { ProblemSchema, SampleOptionsSchema, RolloutSchema, VerdictSchema, RngStateSchema } from './schemas';
 export { responseText, responseFinishReason } from './response';
 export { scheduledLearningRate, type LearningRateSchedule } from './schedule';
+export {
+  logitAccuracy,
+  negativeMassShare,
+  rocAuc,
+  summariseNegativeMass,
+  type NegativeMassShare,
+  type NegativeMassSummary,
+} from './credit-diagnostics';

@@ -21,4 +21,4 @@ export {
   summariseNegativeMass,
   type NegativeMassShare,
   type NegativeMassSummary,
-} from './credit-diagnostics';
+} from '@oreal-ts/core';

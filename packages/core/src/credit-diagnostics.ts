@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@oreal-ts/core';
+import { InvalidArgumentError } from './errors';
 
 /**
  * Credit-assignment diagnostics of a token reward model (issue 16): how much of a wrong rollout's
