@@ -48,6 +48,26 @@ describe('plots', () => {
     });
     expect(points.filter((p) => p.series === 'loss')).toHaveLength(1);
   });
+
+  it('plot the token reward model\'s held-out accuracy, AUC and credit when recorded', () => {
+    const points = learningCurvePoints([
+      {
+        type: 'step',
+        step: 3,
+        rewardModel: {
+          accuracy: 0.5,
+          heldOut: { accuracy: 0.8, auc: 0.9, credit: { onFirstWrong: 0.6, atOrAfterFirstWrong: 0.9, uniformOnFirstWrong: 0.04 } },
+          credit: null,
+        },
+      },
+    ]);
+    const panel = 'token-RM credit (% of ω⁻ mass)';
+    expect(points).toContainEqual({ x: 3, y: 0.8, series: 'accuracy', panel: 'token RM on held-out rollouts' });
+    expect(points).toContainEqual({ x: 3, y: 0.9, series: 'AUC', panel: 'token RM on held-out rollouts' });
+    expect(points).toContainEqual({ x: 3, y: 60, series: 'ω⁻ on first wrong token (held-out)', panel });
+    expect(points).toContainEqual({ x: 3, y: 4, series: 'uniform on first wrong token', panel });
+    expect(points.filter((p) => p.series === 'ω⁻ on first wrong token (trained batch)')).toHaveLength(0);
+  });
 });
 
 describe('tables', () => {

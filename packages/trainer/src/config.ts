@@ -97,6 +97,35 @@ export const TrainerImportanceSamplingSchema = z.strictObject({
 });
 
 /**
+ * How the trainer trains and measures the token reward model (issue 16). Defaults are the
+ * reference's behaviour (one RM step per RL step on the objective's selected rows); the other
+ * values are departures from the reference, named in the README.
+ */
+export const TrainerRewardModelSchema = z
+  .strictObject({
+    /**
+     * Rows the reward model trains on each step: `selected` = the objective's selected rows (for
+     * OREAL one positive and one negative per kept group; reference), `all` = every non-empty
+     * rollout of the step's B·K (a departure: up to K/2 times more labelled sequences per step).
+     */
+    trainOn: z.enum(['selected', 'all'], { message: "must be 'selected' (reference) or 'all'" }).default('selected'),
+    /** Optimiser steps of the reward model per RL step, on the same rows. Default 1 (reference: 1). */
+    stepsPerStep: z.number().int().min(1, 'must be ≥ 1; 1 is the reference').default(1),
+    /**
+     * Held-out credit diagnostics: this many evaluation problems (the first ones) × `heldOutRolloutsPerProblem`
+     * rollouts, sampled once from the starting policy at the training temperature, graded, and
+     * scored by the reward model every `diagnosticsEvery` steps (accuracy, AUC, ω⁻ mass on the
+     * first wrong token). 0 disables them. Default 0 (chosen: they cost a sampling pass).
+     */
+    heldOutProblems: z.number().int().min(0, 'must be ≥ 0; use 0 to disable the held-out diagnostics').default(0),
+    /** Rollouts per held-out problem. Default 4 (chosen). */
+    heldOutRolloutsPerProblem: z.number().int().min(1, 'must be ≥ 1').default(4),
+    /** Record the reward-model diagnostics every N steps (and at the last step). Default 1 (chosen). */
+    diagnosticsEvery: z.number().int().min(1, 'must be ≥ 1').default(1),
+  })
+  .default({ trainOn: 'selected', stepsPerStep: 1, heldOutProblems: 0, heldOutRolloutsPerProblem: 4, diagnosticsEvery: 1 });
+
+/**
  * The trainer's configuration. Every field has a default; the `source` in each comment says
  * whether it is OREAL's reference value ("reference: …") or a choice of this package ("chosen").
  */
@@ -152,6 +181,8 @@ export const TrainerConfigSchema = z
     weightSync: TrainerWeightSyncSchema,
     /** Truncated importance sampling of the sampler/trainer log-prob mismatch; off when absent (reference: none). */
     importanceSampling: TrainerImportanceSamplingSchema.optional(),
+    /** Token reward model training and diagnostics (used with a `tokenRewardModel`). */
+    rewardModel: TrainerRewardModelSchema,
   })
   .superRefine((config, context) => {
     // Objectives and the token reward model read "correct" as r > 0 (oreal-method.md: labels 1[r > 0]).

@@ -9,6 +9,7 @@ export {
   TrainerCheckpointSchema,
   TrainerWeightSyncSchema,
   TrainerImportanceSamplingSchema,
+  TrainerRewardModelSchema,
   parseTrainerConfig,
   type TrainerConfig,
   type TrainerConfigInput,
@@ -46,7 +47,33 @@ export {
   type TruncatedImportanceRatios,
 } from './sampler-mismatch';
 export { stalenessOf, dropStaleRollouts, type StalenessStats, type StaleDrop } from './staleness';
-export { buildStepMetrics, formatStepLine, type StepMetricsInput } from './step-metrics';
+export {
+  buildStepMetrics,
+  formatStepLine,
+  type StepMetricsInput,
+  type RewardModelDiagnostics,
+} from './step-metrics';
+export {
+  tokenIndexOfChar,
+  firstWrongToken,
+  creditShares,
+  sequenceLogits,
+  heldOutDiagnostics,
+  type CreditMarker,
+  type CreditShares,
+  type HeldOutRollouts,
+  type HeldOutDiagnostics,
+} from './reward-model-diagnostics';
+export {
+  sampleHeldOut,
+  readHeldOut,
+  writeHeldOut,
+  heldOutRolloutsOf,
+  HeldOutFileSchema,
+  REWARD_MODEL_HELD_OUT_FILE,
+  type HeldOutFile,
+  type SampleHeldOutOptions,
+} from './reward-model-heldout';
 export { trajectoryRecords, type TrajectoryChoice } from './trajectory-records';
 export type { StepMetrics, EvalMetrics, StepTiming, RewardModelMetrics, SkipReason } from './metrics';
 export { withoutTiming } from './metrics';

@@ -1,4 +1,5 @@
 import type { VerdictReason } from '@oreal-ts/core';
+import type { CreditShares, HeldOutDiagnostics } from './reward-model-diagnostics';
 
 /**
  * Wall-clock measurements. Everything else in a metrics line is a deterministic function of the
@@ -31,6 +32,17 @@ export interface RewardModelMetrics {
   readonly gradNorm: number;
   /** Mean token weight ω over the selected batch (only when the objective asked for weights). */
   readonly meanTokenWeight: number | null;
+  /** Rows the reward model trained on and its optimiser steps this RL step. */
+  readonly trainedRows?: number;
+  readonly steps?: number;
+  /**
+   * Credit diagnostics (issue 16), on steps where they were measured (`rewardModel.diagnosticsEvery`):
+   * ω⁻ mass on and after the first wrong token of the step's selected negatives, with the weights the
+   * objective used (null on actor-freeze steps or without a credit marker).
+   */
+  readonly credit?: CreditShares | null;
+  /** Accuracy and AUC of the sequence logit, and ω⁻ credit, on the held-out set (null: no set). */
+  readonly heldOut?: HeldOutDiagnostics | null;
 }
 
 /** One line of `metrics.jsonl` per RL step. */

@@ -1,7 +1,16 @@
 import type { VerdictReason } from '@oreal-ts/core';
 import { sortReasons } from './evaluate';
 import type { RewardModelMetrics, StepMetrics } from './metrics';
+import type { CreditShares, HeldOutDiagnostics } from './reward-model-diagnostics';
 import type { StepOutcome } from './schedulers/sync';
+
+/** The token reward model's credit diagnostics of a step (see `RewardModelMetrics`). */
+export interface RewardModelDiagnostics {
+  /** ω⁻ shares on the step's selected negatives, with the weights the objective used (null: none). */
+  readonly credit: CreditShares | null;
+  /** Accuracy, AUC and credit on the held-out set (null: no held-out set). */
+  readonly heldOut: HeldOutDiagnostics | null;
+}
 
 /** Input of `buildStepMetrics`: a step's outcome and where the run stands. */
 export interface StepMetricsInput {
@@ -13,6 +22,8 @@ export interface StepMetricsInput {
   readonly startedAt: number;
   /** Write the staleness fields even when no rollout carries a version (a weight sync is configured). */
   readonly reportStaleness?: boolean;
+  /** The reward model's diagnostics after the step (absent or null: not measured this step). */
+  readonly rewardModelDiagnostics?: RewardModelDiagnostics | null;
 }
 
 /** The metrics.jsonl line of a step, from its phases' outputs (pure; deterministic fields first, wall-clock ones under `timing`). */
@@ -37,6 +48,11 @@ export function buildStepMetrics(input: StepMetricsInput): StepMetrics {
         accuracy: rm.accuracy,
         gradNorm: rm.gradNorm,
         meanTokenWeight: weights?.tokenWeights ? mean(weights.tokenWeights.flat()) : null,
+        ...(rm.rows === undefined ? {} : { trainedRows: rm.rows }),
+        ...(rm.steps === undefined ? {} : { steps: rm.steps }),
+        ...(input.rewardModelDiagnostics
+          ? { credit: input.rewardModelDiagnostics.credit, heldOut: input.rewardModelDiagnostics.heldOut }
+          : {}),
       }
     : null;
   const sampleSeconds = (clock.sampled - clock.start) / 1000;
@@ -132,6 +148,13 @@ export function formatStepLine(m: StepMetrics, totalSteps: number): string {
   if (m.kl !== null) parts.push(`kl ${m.kl.toExponential(2)}`);
   if (m.rewardModel)
     parts.push(`rm bce ${m.rewardModel.loss.toFixed(3)} acc ${(m.rewardModel.accuracy * 100).toFixed(0)}%`);
+  const heldOut = m.rewardModel?.heldOut;
+  if (heldOut && heldOut.accuracy !== null)
+    parts.push(
+      `rm held-out acc ${(heldOut.accuracy * 100).toFixed(0)}%` +
+        (heldOut.auc === null ? '' : ` auc ${heldOut.auc.toFixed(2)}`) +
+        (heldOut.credit ? ` ω⁻ on 1st wrong ${(heldOut.credit.onFirstWrong * 100).toFixed(0)}%` : ''),
+    );
   if (m.gradNorm !== null) parts.push(`|g| ${m.gradNorm.toFixed(3)}`);
   parts.push(`${Math.round(m.timing.tokensPerSecond)} tok/s`, `${m.timing.stepSeconds.toFixed(1)} s`);
   return parts.join(' · ');

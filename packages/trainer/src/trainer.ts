@@ -43,8 +43,16 @@ import {
   type TrainerPhases,
 } from './phases/index';
 import { runAsyncStep } from './schedulers/async';
-import { runSyncStep, samplePlan, type StepComponents, type StepPlan } from './schedulers/sync';
-import { buildStepMetrics, formatStepLine } from './step-metrics';
+import { runSyncStep, samplePlan, type StepComponents, type StepOutcome, type StepPlan } from './schedulers/sync';
+import {
+  creditShares,
+  firstWrongToken,
+  heldOutDiagnostics,
+  type CreditMarker,
+  type HeldOutRollouts,
+} from './reward-model-diagnostics';
+import { heldOutRolloutsOf, readHeldOut, REWARD_MODEL_HELD_OUT_FILE, sampleHeldOut, writeHeldOut } from './reward-model-heldout';
+import { buildStepMetrics, formatStepLine, type RewardModelDiagnostics } from './step-metrics';
 import { trajectoryRecords } from './trajectory-records';
 
 /** Callbacks for progress reporting (a CLI's progress bar, plots, logs). Errors they throw stop the run. */
@@ -97,6 +105,12 @@ export interface CreateTrainerOptions {
   readonly publisher?: WeightPublisher;
   /** Has the inference servers load each published version (needs `publisher`). */
   readonly weightSync?: WeightSync;
+  /**
+   * Where a wrong response first goes wrong (a character index into its text), for the token
+   * reward model's credit diagnostics; the built-in task families pass `firstDepartureMarker`.
+   * Absent: the diagnostics report accuracy and AUC only.
+   */
+  readonly creditMarker?: CreditMarker;
 }
 
 /** Best held-out greedy pass@1 so far. */
@@ -206,7 +220,13 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       'was given without a publisher: the servers can only load versions a publisher wrote; pass `publisher` too',
     );
   }
-  const { publisher, weightSync } = options;
+  const { publisher, weightSync, creditMarker } = options;
+  if (rewardModel && config.rewardModel.heldOutProblems > 0 && (options.evalProblems ?? []).length === 0) {
+    throw new ConfigError(
+      'rewardModel.heldOutProblems',
+      `is ${config.rewardModel.heldOutProblems} but no evalProblems were given; the held-out reward-model set is sampled on evaluation problems — pass evalProblems or set it to 0`,
+    );
+  }
   const runDir = resolve(options.runDir);
   const weightsLogFile = join(runDir, WEIGHTS_LOG_FILE);
   const metricsFile = join(runDir, METRICS_FILE);
@@ -241,6 +261,9 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
   let weightsLogReady = false;
   // Async schedule: the next step's plan and its sample phase, started while a step trains.
   let prefetch: Prefetch | null = null;
+  // The reward model's held-out set (sampled once, kept in the run folder).
+  let heldOut: HeldOutRollouts | null = null;
+  const heldOutFile = join(runDir, REWARD_MODEL_HELD_OUT_FILE);
 
   let chain: Promise<unknown> = Promise.resolve();
   /** Run `task` after every earlier public call has finished (steps, saves and resumes never interleave). */
@@ -317,6 +340,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       policyVersion: -1,
       publishEvery: config.weightSync.every,
       ...(config.importanceSampling ? { importanceSamplingCap: config.importanceSampling.cap } : {}),
+      rewardModelTraining: { trainOn: config.rewardModel.trainOn, stepsPerStep: config.rewardModel.stepsPerStep },
     };
     return {
       plan,
@@ -400,8 +424,78 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     }
   };
 
+  /**
+   * The held-out reward-model set: read from the run folder, or sampled now from the current
+   * policy (the starting policy in a fresh run) on the first evaluation problems and saved.
+   */
+  const ensureHeldOut = async (): Promise<void> => {
+    if (heldOut || !rewardModel || config.rewardModel.heldOutProblems === 0) return;
+    let file = await readHeldOut(heldOutFile);
+    if (!file) {
+      if (step > 0)
+        log(`warning: ${heldOutFile} is missing; sampling the reward model's held-out set from the policy at step ${step}`);
+      const started = performance.now();
+      file = await sampleHeldOut({
+        phases,
+        sampler,
+        verifier,
+        tokenizer,
+        problems: evalProblems.slice(0, config.rewardModel.heldOutProblems),
+        options: {
+          n: config.rewardModel.heldOutRolloutsPerProblem,
+          temperature: config.sampling.temperature,
+          topP: config.sampling.topP,
+          topK: config.sampling.topK,
+          maxNewTokens: config.sampling.maxNewTokens,
+          ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+          ...(stopTokenIds ? { stopTokenIds } : {}),
+          seed: hashString(`oreal-ts/reward-model-heldout:${config.seed}`),
+        },
+        ...(config.sampling.stop ? { stop: config.sampling.stop } : {}),
+        rewards: { correct: config.rewardCorrect, incorrect: config.rewardIncorrect },
+        ...(creditMarker ? { marker: creditMarker } : {}),
+        sampledAfterStep: step,
+      });
+      await mkdir(runDir, { recursive: true });
+      await writeHeldOut(heldOutFile, file);
+      const positives = file.rows.filter((r) => r.positive).length;
+      log(
+        `reward-model held-out set: ${file.rows.length} rollouts (${positives} correct) in ${((performance.now() - started) / 1000).toFixed(1)} s → ${heldOutFile}`,
+      );
+    }
+    heldOut = heldOutRolloutsOf(file);
+  };
+
+  /** The reward model's diagnostics after a step (null when off for this step). */
+  const rewardModelDiagnostics = async (
+    stepNumber: number,
+    outcome: StepOutcome,
+  ): Promise<RewardModelDiagnostics | null> => {
+    if (!rewardModel || (!creditMarker && config.rewardModel.heldOutProblems === 0)) return null;
+    if (stepNumber % config.rewardModel.diagnosticsEvery !== 0 && stepNumber !== config.steps) return null;
+    const weights = outcome.weights?.tokenWeights;
+    let credit = null;
+    if (creditMarker && weights) {
+      const rows = outcome.selection.rows;
+      const markers = rows.map((row) =>
+        row.graded.correct
+          ? null
+          : firstWrongToken(
+              creditMarker,
+              tokenizer,
+              (outcome.graded[row.choice.groupIndex] as GradedGroup).problem,
+              row.rollout.tokenIds,
+            ),
+      );
+      credit = creditShares(weights, outcome.selection.positive, markers);
+    }
+    const heldOutResult = heldOut ? await heldOutDiagnostics(rewardModel, heldOut) : null;
+    return { credit, heldOut: heldOutResult };
+  };
+
   const runStep = async (stepNumber: number): Promise<StepMetrics> => {
     await publishCurrent('step');
+    await ensureHeldOut();
     const version = policyUpdates;
     // This step's plan: the prefetched one when it was drawn from the state committed now.
     let prefetched: Promise<SampleOutput> | undefined;
@@ -451,6 +545,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
       outcome,
       startedAt,
       reportStaleness: weightSync !== undefined,
+      rewardModelDiagnostics: await rewardModelDiagnostics(stepNumber, outcome),
     });
     const graded = outcome.graded;
     const rows = outcome.selection.rows;
@@ -632,6 +727,7 @@ export function createTrainer(options: CreateTrainerOptions): Trainer {
     lastCheckpointStep = step;
     diverged = false;
     fleetVersion = undefined; // the servers are brought to the resumed version before they sample
+    heldOut = null; // re-read from the run folder by the next step
     resumedSincePublication = true;
     log(`resumed from ${dir} at step ${step}`);
   };

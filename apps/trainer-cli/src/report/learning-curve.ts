@@ -16,7 +16,8 @@ function numberAt(record: MetricsLine, path: string): number | undefined {
 
 /**
  * Points of a run's learning curve from its metrics lines: pass rates (rollouts, held-out greedy
- * and sampled pass@1), the loss and its parts, and KL / reward-model accuracy.
+ * and sampled pass@1), the loss and its parts, KL / reward-model accuracy, and the token reward
+ * model's held-out accuracy, AUC and ω⁻ credit on the first wrong token (when recorded).
  */
 export function learningCurvePoints(records: readonly MetricsLine[], label = ''): ChartPoint[] {
   const prefix = label ? `${label} ` : '';
@@ -32,6 +33,12 @@ export function learningCurvePoints(records: readonly MetricsLine[], label = '')
       add(record, 'loss', 'loss', 'loss');
       add(record, 'kl', 'KL to reference', 'KL and token-RM accuracy');
       add(record, 'rewardModel.accuracy', 'token-RM accuracy', 'KL and token-RM accuracy');
+      add(record, 'rewardModel.heldOut.accuracy', 'accuracy', 'token RM on held-out rollouts');
+      add(record, 'rewardModel.heldOut.auc', 'AUC', 'token RM on held-out rollouts');
+      add(record, 'rewardModel.heldOut.credit.onFirstWrong', 'ω⁻ on first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
+      add(record, 'rewardModel.heldOut.credit.atOrAfterFirstWrong', 'ω⁻ at/after first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
+      add(record, 'rewardModel.heldOut.credit.uniformOnFirstWrong', 'uniform on first wrong token', 'token-RM credit (% of ω⁻ mass)', 100);
+      add(record, 'rewardModel.credit.onFirstWrong', 'ω⁻ on first wrong token (trained batch)', 'token-RM credit (% of ω⁻ mass)', 100);
     } else if (record.type === 'eval') {
       add(record, 'greedyPassAt1', 'held-out greedy pass@1', 'pass rate (%)', 100);
       add(record, 'sampledPassAt1', 'held-out sampled pass@1', 'pass rate (%)', 100);

@@ -12,13 +12,25 @@ export interface WeighTokensInput {
   readonly positive: readonly boolean[];
   /** False during the actor-freeze steps: nothing the policy update needs is computed then. */
   readonly updating: boolean;
+  /**
+   * The rows the reward model trains on, when not the selected batch (`rewardModel.trainOn: all`):
+   * their tokens and labels 1[r > 0]. Absent: the selected batch and `positive`.
+   */
+  readonly rewardModelRows?: { readonly batch: TokenBatch; readonly positive: readonly boolean[] };
+  /** Reward-model optimiser steps on those rows. Default 1 (reference). */
+  readonly rewardModelSteps?: number;
 }
 
 /** The raw result of one reward-model training step (checked for finiteness by the scheduler). */
 export interface RewardModelStep {
+  /** BCE and accuracy of the first step (the scores before this RL step trained the model). */
   readonly loss: number;
   readonly accuracy: number;
+  /** Largest gradient norm over the steps. */
   readonly gradNorm: number;
+  /** Optimiser steps taken and rows trained on. */
+  readonly steps?: number;
+  readonly rows?: number;
 }
 
 /** Output of the weigh-tokens phase: the per-token inputs of the objective and the RM's step. */
@@ -32,8 +44,8 @@ export interface WeighTokensOutput {
 
 /**
  * Weigh-tokens phase: reference log-probs, behaviour log-probs and token weights ω as the
- * objective requires (only when updating), then one training step of the token reward model on
- * the same batch (every step). Weights are computed before the reward model trains.
+ * objective requires (only when updating), then the token reward model's training steps (every
+ * step) on the same batch or on `rewardModelRows`. Weights are computed before the reward model trains.
  */
 export async function weighTokensPhase(input: WeighTokensInput): Promise<WeighTokensOutput> {
   const { objective, policy, reference, rewardModel, rows, batch, positive, updating } = input;
@@ -48,11 +60,37 @@ export async function weighTokensPhase(input: WeighTokensInput): Promise<WeighTo
   }
   if (updating && objective.requires.tokenWeights && rewardModel)
     tokenWeights = await rewardModel.tokenWeights(batch, positive);
-  const rewardModelStep = rewardModel ? await rewardModel.train(batch, positive) : undefined;
+  // The reference's single step on the selected rows reports no step/row counts (its lines stay as they were).
+  const rewardModelStep = !rewardModel
+    ? undefined
+    : input.rewardModelRows || (input.rewardModelSteps ?? 1) !== 1
+      ? await trainRewardModel(rewardModel, input.rewardModelRows ?? { batch, positive }, input.rewardModelSteps ?? 1)
+      : await rewardModel.train(batch, positive);
   return {
     ...(referenceLogProbs ? { referenceLogProbs } : {}),
     ...(oldLogProbs ? { oldLogProbs } : {}),
     ...(tokenWeights ? { tokenWeights } : {}),
     ...(rewardModelStep ? { rewardModelStep } : {}),
   };
+}
+
+/**
+ * `steps` reward-model steps on the same rows; a non-finite loss or gradient norm stops at once
+ * (the scheduler reports it). Loss and accuracy are the first step's, the gradient norm the largest.
+ */
+async function trainRewardModel(
+  rewardModel: TokenRewardModel,
+  rows: { readonly batch: TokenBatch; readonly positive: readonly boolean[] },
+  steps: number,
+): Promise<RewardModelStep> {
+  const first = await rewardModel.train(rows.batch, rows.positive);
+  let gradNorm = first.gradNorm;
+  let taken = 1;
+  while (taken < steps && Number.isFinite(first.loss) && Number.isFinite(gradNorm)) {
+    const next = await rewardModel.train(rows.batch, rows.positive);
+    taken++;
+    if (!Number.isFinite(next.loss)) return { loss: next.loss, accuracy: next.accuracy, gradNorm, steps: taken, rows: rows.positive.length };
+    gradNorm = Number.isFinite(next.gradNorm) ? Math.max(gradNorm, next.gradNorm) : next.gradNorm;
+  }
+  return { loss: first.loss, accuracy: first.accuracy, gradNorm, steps: taken, rows: rows.positive.length };
 }

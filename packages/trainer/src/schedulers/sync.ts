@@ -21,8 +21,10 @@ import type {
   SelectOutput,
   TrainerPhases,
   UpdateOutput,
+  WeighTokensInput,
   WeighTokensOutput,
 } from '../phases/index';
+import type { TokenizedRollout } from '../tokenize-rollouts';
 import { stalenessOf, type StalenessStats } from '../staleness';
 
 /** The components a step's phases work on. */
@@ -56,6 +58,8 @@ export interface StepPlan {
   readonly publishEvery: number;
   /** Cap of truncated importance sampling; absent: off. */
   readonly importanceSamplingCap?: number;
+  /** How the token reward model trains (absent: one step on the selected rows, the reference). */
+  readonly rewardModelTraining?: { readonly trainOn: 'selected' | 'all'; readonly stepsPerStep: number };
 }
 
 /** Everything the sync scheduler needs for one step. */
@@ -155,6 +159,7 @@ export async function trainOnGroups(
       batch: selection.batch,
       positive: selection.positive,
       updating: plan.updating,
+      ...rewardModelTrainingOf(plan, graded),
     });
     const rm = weights.rewardModelStep;
     if (rm) {
@@ -207,4 +212,31 @@ export async function trainOnGroups(
     droppedStale,
     publication,
   };
+}
+
+/**
+ * The weigh-tokens phase's reward-model fields of a plan: with `trainOn: all`, every non-empty
+ * rollout of the step and its label 1[r > 0]; the number of steps when it is not 1.
+ */
+function rewardModelTrainingOf(
+  plan: StepPlan,
+  graded: GradeOutput['graded'],
+): Pick<WeighTokensInput, 'rewardModelRows' | 'rewardModelSteps'> {
+  const training = plan.rewardModelTraining;
+  if (!training) return {};
+  const out: { rewardModelRows?: WeighTokensInput['rewardModelRows']; rewardModelSteps?: number } = {};
+  if (training.stepsPerStep !== 1) out.rewardModelSteps = training.stepsPerStep;
+  if (training.trainOn === 'all') {
+    const rollouts = graded
+      .flatMap((group) => group.rollouts)
+      .filter((g) => g.rollout.tokenIds.length > 0);
+    out.rewardModelRows = {
+      batch: {
+        promptIds: rollouts.map((g) => (g.rollout as TokenizedRollout).promptTokenIds),
+        responseIds: rollouts.map((g) => g.rollout.tokenIds),
+      },
+      positive: rollouts.map((g) => g.reward > 0),
+    };
+  }
+  return out;
 }

@@ -14,4 +14,4 @@ export {
   type TaskSplit,
   type GeneratedTask,
 } from './task-family';
-export { firstDeparture } from './first-departure';
+export { firstDeparture, firstDepartureMarker } from './first-departure';
