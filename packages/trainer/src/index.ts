@@ -59,6 +59,7 @@ export {
   creditShares,
   sequenceLogits,
   heldOutDiagnostics,
+  lowestScoreOnFirstWrong,
   type CreditMarker,
   type CreditShares,
   type HeldOutRollouts,

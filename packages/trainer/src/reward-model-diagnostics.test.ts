@@ -6,6 +6,7 @@ import {
   creditShares,
   firstWrongToken,
   heldOutDiagnostics,
+  lowestScoreOnFirstWrong,
   sequenceLogits,
   tokenIndexOfChar,
 } from './reward-model-diagnostics';
@@ -134,7 +135,17 @@ describe('heldOutDiagnostics', () => {
       positive: [],
       markers: [],
     });
-    expect(result).toEqual({ rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null });
+    expect(result).toEqual({ rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null, lowestScore: null });
+  });
+
+  it('lowest-score localisation counts marked negatives whose minimum is at the marker', () => {
+    const result = lowestScoreOnFirstWrong(
+      [[0, -2, 1], [0, 0, -1, 0], [-5, 0], [3, -9]],
+      [false, false, false, true],
+      [1, 1, null, 1],
+    );
+    expect(result).toEqual({ onFirstWrong: 0.5, uniform: (1 / 3 + 1 / 4) / 2, rollouts: 2 });
+    expect(lowestScoreOnFirstWrong([[1]], [true], [null])).toBeNull();
   });
 
   it('sequence logits are row means', () => {

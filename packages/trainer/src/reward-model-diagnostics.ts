@@ -134,6 +134,38 @@ export interface HeldOutDiagnostics {
   readonly auc: number | null;
   /** ω⁻ mass shares on the held-out negatives (null: none with a marker and mass). */
   readonly credit: CreditShares | null;
+  /**
+   * Localisation of the raw scores, free of the q → ω mapping: the share of marked negatives whose
+   * lowest token score s_t is at the first wrong token, and the chance level mean(1/T) (null: no
+   * marked negative).
+   */
+  readonly lowestScore: { readonly onFirstWrong: number; readonly uniform: number; readonly rollouts: number } | null;
+}
+
+/**
+ * Share of marked negative rows whose lowest score is at their first wrong token (ties: the first
+ * lowest), and the chance level mean(1/T). Null when no negative row has a marker.
+ */
+export function lowestScoreOnFirstWrong(
+  scores: PerTokenValues,
+  positive: readonly boolean[],
+  markers: readonly (number | null)[],
+): { onFirstWrong: number; uniform: number; rollouts: number } | null {
+  let hits = 0;
+  let chance = 0;
+  let rows = 0;
+  scores.forEach((row, i) => {
+    const mark = markers[i];
+    if (positive[i] || mark === null || mark === undefined || row.length === 0) return;
+    let lowest = 0;
+    row.forEach((s, t) => {
+      if (s < (row[lowest] as number)) lowest = t;
+    });
+    if (lowest === Math.min(mark, row.length - 1)) hits++;
+    chance += 1 / row.length;
+    rows++;
+  });
+  return rows === 0 ? null : { onFirstWrong: hits / rows, uniform: chance / rows, rollouts: rows };
 }
 
 /** Score a held-out set with the reward model: accuracy and AUC of its logit, credit of its ω⁻. */
@@ -142,8 +174,9 @@ export async function heldOutDiagnostics(
   heldOut: HeldOutRollouts,
 ): Promise<HeldOutDiagnostics> {
   const rows = heldOut.positive.length;
-  if (rows === 0) return { rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null };
-  const logits = sequenceLogits(await rewardModel.scores(heldOut.batch));
+  if (rows === 0) return { rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null, lowestScore: null };
+  const scores = await rewardModel.scores(heldOut.batch);
+  const logits = sequenceLogits(scores);
   const weights = await rewardModel.tokenWeights(heldOut.batch, heldOut.positive);
   return {
     rollouts: rows,
@@ -151,5 +184,6 @@ export async function heldOutDiagnostics(
     accuracy: logitAccuracy(logits, heldOut.positive),
     auc: rocAuc(logits, heldOut.positive),
     credit: creditShares(weights, heldOut.positive, heldOut.markers),
+    lowestScore: lowestScoreOnFirstWrong(scores, heldOut.positive, heldOut.markers),
   };
 }

@@ -39,6 +39,8 @@ export function learningCurvePoints(records: readonly MetricsLine[], label = '')
       add(record, 'rewardModel.heldOut.credit.atOrAfterFirstWrong', 'ω⁻ at/after first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
       add(record, 'rewardModel.heldOut.credit.uniformOnFirstWrong', 'uniform on first wrong token', 'token-RM credit (% of ω⁻ mass)', 100);
       add(record, 'rewardModel.credit.onFirstWrong', 'ω⁻ on first wrong token (trained batch)', 'token-RM credit (% of ω⁻ mass)', 100);
+      add(record, 'rewardModel.heldOut.lowestScore.onFirstWrong', 'lowest score at first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
+      add(record, 'rewardModel.heldOut.lowestScore.uniform', 'lowest score at first wrong token by chance', 'token-RM credit (% of ω⁻ mass)', 100);
     } else if (record.type === 'eval') {
       add(record, 'greedyPassAt1', 'held-out greedy pass@1', 'pass rate (%)', 100);
       add(record, 'sampledPassAt1', 'held-out sampled pass@1', 'pass rate (%)', 100);
