@@ -28,7 +28,11 @@ export function createTokenRewardModelFromConfig(
     negativeThreshold: config.tokenRewardModel.negativeThreshold,
     ...(config.tokenRewardModel.topKRescale ? { topKRescale: config.tokenRewardModel.topKRescale } : {}),
     scorer: createTokenScorer(backbone, {
-      training: trainingOptions(config.tokenRewardModel.optimizer, config.trainer.steps),
+      // Its schedule spans its own optimiser steps: one RL step makes `stepsPerStep` of them.
+      training: trainingOptions(
+        config.tokenRewardModel.optimizer,
+        config.trainer.steps * config.trainer.rewardModel.stepsPerStep,
+      ),
       seed: config.seed,
     }),
   });
