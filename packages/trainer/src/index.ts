@@ -60,6 +60,7 @@ export {
   sequenceLogits,
   heldOutDiagnostics,
   lowestScoreOnFirstWrong,
+  withinProblemAuc,
   type CreditMarker,
   type CreditShares,
   type HeldOutRollouts,

@@ -8,6 +8,7 @@ import {
   heldOutDiagnostics,
   lowestScoreOnFirstWrong,
   sequenceLogits,
+  withinProblemAuc,
   tokenIndexOfChar,
 } from './reward-model-diagnostics';
 import { firstDepartureMarker } from './tasks/first-departure';
@@ -135,7 +136,16 @@ describe('heldOutDiagnostics', () => {
       positive: [],
       markers: [],
     });
-    expect(result).toEqual({ rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null, lowestScore: null });
+    expect(result).toEqual({
+      rollouts: 0,
+      positives: 0,
+      accuracy: null,
+      auc: null,
+      withinProblemAuc: null,
+      withinProblemPairs: 0,
+      credit: null,
+      lowestScore: null,
+    });
   });
 
   it('lowest-score localisation counts marked negatives whose minimum is at the marker', () => {
@@ -146,6 +156,36 @@ describe('heldOutDiagnostics', () => {
     );
     expect(result).toEqual({ onFirstWrong: 0.5, uniform: (1 / 3 + 1 / 4) / 2, rollouts: 2 });
     expect(lowestScoreOnFirstWrong([[1]], [true], [null])).toBeNull();
+  });
+
+  it('within-problem AUC compares right and wrong rollouts of the same problem only', () => {
+    // problem A: right 2 > wrong 1; problem B: right −1 < wrong 0. Across problems everything
+    // right of A beats everything of B, but the within-problem AUC is ½.
+    expect(withinProblemAuc([2, 1, -1, 0], [true, false, true, false], ['A', 'A', 'B', 'B'])).toEqual({ auc: 0.5, pairs: 2 });
+    expect(withinProblemAuc([1, 1], [true, false], ['A', 'A'])).toEqual({ auc: 0.5, pairs: 1 });
+    expect(withinProblemAuc([1, 2], [true, false], ['A', 'B'])).toBeNull();
+  });
+
+  it('a prompt-only scorer has a high plain AUC and a within-problem AUC of ½', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ hardness: fc.double({ min: -3, max: 3, noNaN: true }), labels: fc.array(fc.boolean(), { minLength: 2, maxLength: 6 }) }), { minLength: 1, maxLength: 6 }),
+        (problems) => {
+          const logits: number[] = [];
+          const labels: boolean[] = [];
+          const ids: string[] = [];
+          problems.forEach((p, i) =>
+            p.labels.forEach((label) => {
+              logits.push(p.hardness);
+              labels.push(label);
+              ids.push(`p${i}`);
+            }),
+          );
+          const within = withinProblemAuc(logits, labels, ids);
+          if (within) expect(within.auc).toBe(0.5);
+        },
+      ),
+    );
   });
 
   it('sequence logits are row means', () => {

@@ -122,6 +122,37 @@ export interface HeldOutRollouts {
   readonly positive: readonly boolean[];
   /** First wrong token per row (null for positives and unmarked negatives). */
   readonly markers: readonly (number | null)[];
+  /** Problem id per row (for the within-problem AUC); absent: that AUC is not measured. */
+  readonly problemIds?: readonly string[];
+}
+
+/**
+ * Within-problem AUC: over every (right, wrong) pair of rollouts of the SAME problem, the share
+ * where the right one has the higher logit (ties ½). A reward model that only predicts which
+ * problems are hard from the prompt scores 0.5 here however high its plain AUC; credit assignment
+ * needs it above 0.5. Null when no problem has both a right and a wrong rollout.
+ */
+export function withinProblemAuc(
+  logits: readonly number[],
+  positive: readonly boolean[],
+  problemIds: readonly string[],
+): { auc: number; pairs: number } | null {
+  const byProblem = new Map<string, { pos: number[]; neg: number[] }>();
+  logits.forEach((z, i) => {
+    const id = problemIds[i] as string;
+    const entry = byProblem.get(id) ?? { pos: [], neg: [] };
+    (positive[i] ? entry.pos : entry.neg).push(z);
+    byProblem.set(id, entry);
+  });
+  let wins = 0;
+  let pairs = 0;
+  for (const { pos, neg } of byProblem.values())
+    for (const p of pos)
+      for (const n of neg) {
+        pairs++;
+        wins += p > n ? 1 : p === n ? 0.5 : 0;
+      }
+  return pairs === 0 ? null : { auc: wins / pairs, pairs };
 }
 
 /** The reward model's accuracy, AUC and credit on a held-out set. */
@@ -132,6 +163,9 @@ export interface HeldOutDiagnostics {
   readonly accuracy: number | null;
   /** ROC AUC of the sequence logit (null when a class is absent). */
   readonly auc: number | null;
+  /** AUC over right/wrong pairs of the same problem (null: no such pair, or no problem ids). */
+  readonly withinProblemAuc: number | null;
+  readonly withinProblemPairs: number;
   /** ω⁻ mass shares on the held-out negatives (null: none with a marker and mass). */
   readonly credit: CreditShares | null;
   /**
@@ -174,15 +208,28 @@ export async function heldOutDiagnostics(
   heldOut: HeldOutRollouts,
 ): Promise<HeldOutDiagnostics> {
   const rows = heldOut.positive.length;
-  if (rows === 0) return { rollouts: 0, positives: 0, accuracy: null, auc: null, credit: null, lowestScore: null };
+  if (rows === 0)
+    return {
+      rollouts: 0,
+      positives: 0,
+      accuracy: null,
+      auc: null,
+      withinProblemAuc: null,
+      withinProblemPairs: 0,
+      credit: null,
+      lowestScore: null,
+    };
   const scores = await rewardModel.scores(heldOut.batch);
   const logits = sequenceLogits(scores);
   const weights = await rewardModel.tokenWeights(heldOut.batch, heldOut.positive);
+  const within = heldOut.problemIds ? withinProblemAuc(logits, heldOut.positive, heldOut.problemIds) : null;
   return {
     rollouts: rows,
     positives: heldOut.positive.filter(Boolean).length,
     accuracy: logitAccuracy(logits, heldOut.positive),
     auc: rocAuc(logits, heldOut.positive),
+    withinProblemAuc: within?.auc ?? null,
+    withinProblemPairs: within?.pairs ?? 0,
     credit: creditShares(weights, heldOut.positive, heldOut.markers),
     lowestScore: lowestScoreOnFirstWrong(scores, heldOut.positive, heldOut.markers),
   };

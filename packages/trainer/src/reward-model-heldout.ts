@@ -86,6 +86,7 @@ export function heldOutRolloutsOf(file: HeldOutFile): HeldOutRollouts {
     batch: { promptIds: file.rows.map((r) => r.promptIds), responseIds: file.rows.map((r) => r.responseIds) },
     positive: file.rows.map((r) => r.positive),
     markers: file.rows.map((r) => r.marker),
+    problemIds: file.rows.map((r) => r.problemId),
   };
 }
 

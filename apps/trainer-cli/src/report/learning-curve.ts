@@ -35,6 +35,7 @@ export function learningCurvePoints(records: readonly MetricsLine[], label = '')
       add(record, 'rewardModel.accuracy', 'token-RM accuracy', 'KL and token-RM accuracy');
       add(record, 'rewardModel.heldOut.accuracy', 'accuracy', 'token RM on held-out rollouts');
       add(record, 'rewardModel.heldOut.auc', 'AUC', 'token RM on held-out rollouts');
+      add(record, 'rewardModel.heldOut.withinProblemAuc', 'AUC within a problem', 'token RM on held-out rollouts');
       add(record, 'rewardModel.heldOut.credit.onFirstWrong', 'ω⁻ on first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
       add(record, 'rewardModel.heldOut.credit.atOrAfterFirstWrong', 'ω⁻ at/after first wrong token (held-out)', 'token-RM credit (% of ω⁻ mass)', 100);
       add(record, 'rewardModel.heldOut.credit.uniformOnFirstWrong', 'uniform on first wrong token', 'token-RM credit (% of ω⁻ mass)', 100);
