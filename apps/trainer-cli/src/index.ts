@@ -46,16 +46,37 @@ export {
 } from './pipeline/reinforcement-run';
 export { runReinforcementFromCheckpoint } from './pipeline/rl-from-checkpoint';
 export { ABLATION_VARIANTS, variantConfig, type AblationVariant } from './pipeline/ablation-variants';
+export { runAblationSeed, type AblationRow, type AblationSeedRun } from './pipeline/ablation-seed';
+export {
+  aggregateArms,
+  curveBand,
+  defaultTarget,
+  meanWithCi95,
+  rolloutsToTarget,
+  studentTQuantile,
+  studentT975,
+  SeedResultSchema,
+  type ArmSummary,
+  type BandPoint,
+  type CurveEval,
+  type MeanInterval,
+  type RewardModelDiagnostics,
+  type RolloutsToTargetSummary,
+  type SeedArmResult,
+  type SeedResult,
+} from './report/ablation-stats';
 export { DEMO_CONFIG } from './pipeline/demo-config';
 export { createProgram } from './program';
 export { processOutput, type CommandOutput } from './commands/output';
 export {
   lineChartSpec,
   barChartSpec,
+  bandChartSpec,
   writeChart,
   renderSvg,
   svgToPng,
   type ChartPoint,
+  type BandChartPoint,
   type ChartBar,
   type ChartFiles,
 } from './report/plot';

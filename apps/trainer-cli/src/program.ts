@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runAblateCommand } from './commands/ablate-command';
+import type { AblateFlagInput } from './commands/ablate-flags';
 import { runDemoCommand } from './commands/demo-command';
 import { runEvalCommand } from './commands/eval-command';
 import { processOutput, type CommandOutput } from './commands/output';
@@ -7,6 +8,7 @@ import { runServeCommand, runServeTinkerCommand } from './commands/serve-command
 import { runSftCommand } from './commands/sft-command';
 import { runTrainCommand, type TrainFlags } from './commands/train-command';
 import { runVerifyCommand } from './commands/verify-command-runner';
+import { ABLATION_VARIANTS } from './pipeline/ablation-variants';
 
 /** Options every config-driven command takes. */
 export interface ConfigFlags {
@@ -105,13 +107,18 @@ export function createProgram(output: CommandOutput = processOutput): Command {
   withConfigFlags(
     program
       .command('ablate')
-      .description('same seed and rollout budget: SFT only, REINFORCE, GRPO, OREAL without token RM, OREAL'),
+      .description(
+        'per seed: one SFT start, then SFT only, REINFORCE, RLOO, GRPO, Dr. GRPO and OREAL (without token RM, without negative shaping, full) with the same rollout budget; mean ± 95% CI over --seeds',
+      ),
   )
+    .option('--variants <names>', `comma-separated subset of: ${ABLATION_VARIANTS.map((v) => v.name).join(',')}`)
+    .option('--seeds <n>', 'seeds (config seed, seed + 1, …), each with its own SFT start into <run>/seed-<s>/ (default 1)')
+    .option('--jobs <n>', 'with --seeds: seeds run at once, each in its own `oreal ablate` process (default 1)')
     .option(
-      '--variants <names>',
-      'comma-separated subset of: sft-only,reinforce,grpo,oreal-no-token-rm,oreal',
+      '--target <pass@1>',
+      'target held-out greedy pass@1 (0..1) of "rollouts to target" (default: halfway from the mean SFT pass@1 to 1)',
     )
-    .action(async (flags: ConfigFlags & { variants?: string }) => runAblateCommand(flags, output));
+    .action(async (flags: ConfigFlags & AblateFlagInput) => runAblateCommand(flags, output));
 
   program
     .command('verify')

@@ -20,6 +20,7 @@ export {
   type MissingPassRate,
 } from './balance-by-pass-rate';
 export { selectRollouts, type SelectionOptions } from './select-rollouts';
+export { withoutNegativeShaping } from './without-negative-shaping';
 export { k3Divergence } from './rows';
 export { orealLoss, OREAL_LOSS_DEFAULTS, type OrealLossOptions } from './oreal-loss';
 export {

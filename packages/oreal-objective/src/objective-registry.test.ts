@@ -44,6 +44,7 @@ describe('objective options', () => {
       advantageEpsilon: 1e-8,
       filter: 'one-correct-one-incorrect',
       useTokenWeights: true,
+      shapeNegatives: true,
     });
     expect(objective.requires).toEqual({ referenceLogProbs: true, oldLogProbs: false, tokenWeights: true });
     expect(createOrealObjective({ klCoefficient: 0, useTokenWeights: false }).requires).toEqual({

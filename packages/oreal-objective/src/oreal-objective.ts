@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AdvantageEstimatorSchema, GroupFilterSchema, nonNegative } from './option-schemas';
 import { OREAL_LOSS_DEFAULTS, orealLoss } from './oreal-loss';
 import { selectRollouts } from './select-rollouts';
+import { withoutNegativeShaping } from './without-negative-shaping';
 
 /**
  * Options of the OREAL objective; every field defaults to the reference value
@@ -26,6 +27,13 @@ export const OrealObjectiveOptionsSchema = z.strictObject({
   filter: GroupFilterSchema.default('one-correct-one-incorrect'),
   /** Ask the trainer for token weights ω from the token reward model (ω ≡ 1 without one). Default true. */
   useTokenWeights: z.boolean().default(true),
+  /**
+   * Keep the reward shaping of negatives (|A⁻|/A⁺ = p/(1−p), oreal-method.md step 3). Default
+   * true (the method). false: every incorrect rollout gets the weight its group's correct
+   * rollouts get (−Ā⁺, or −1 without `multiplyPositiveByAdvantage`), see `withoutNegativeShaping`;
+   * an ablation arm, not a reference setting.
+   */
+  shapeNegatives: z.boolean().default(true),
 });
 
 /** Input options of `createOrealObjective` (all optional). */
@@ -35,7 +43,8 @@ export type ResolvedOrealObjectiveOptions = z.output<typeof OrealObjectiveOption
 
 /**
  * The OREAL objective: RLOO advantages over all K rollouts, one correct + one incorrect rollout
- * kept per mixed group, and the OREAL loss (see `orealLoss`). Options are validated; a bad field
+ * kept per mixed group, and the OREAL loss (see `orealLoss`). With `shapeNegatives: false` the
+ * negatives' advantages are replaced before the filter (`withoutNegativeShaping`). Options are validated; a bad field
  * throws `ConfigError` naming it (`oreal.<field>`).
  */
 export function createOrealObjective(options: OrealObjectiveOptions = {}): Objective & { readonly options: ResolvedOrealObjectiveOptions } {
@@ -49,7 +58,16 @@ export function createOrealObjective(options: OrealObjectiveOptions = {}): Objec
       oldLogProbs: false,
       tokenWeights: resolved.useTokenWeights,
     },
-    select: (groups, rng) => selectRollouts(groups, rng, resolved),
+    select: (groups, rng) =>
+      selectRollouts(groups, rng, {
+        ...resolved,
+        ...(resolved.shapeNegatives
+          ? {}
+          : {
+              adjustAdvantages: (rewards: readonly number[], advantages: number[]) =>
+                withoutNegativeShaping(rewards, advantages, resolved.multiplyPositiveByAdvantage),
+            }),
+      }),
     compute: (rows) => orealLoss(rows, resolved),
   };
 }

@@ -105,3 +105,51 @@ export function barChartSpec(title: string, bars: readonly ChartBar[], valueTitl
     ],
   } as TopLevelSpec;
 }
+
+/** One point of a band chart: the line at `mean`, the shaded band from `lo` to `hi`. */
+export interface BandChartPoint {
+  readonly x: number;
+  readonly mean: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly series: string;
+  readonly panel: string;
+}
+
+/**
+ * Like `lineChartSpec`, with a shaded band per line: one sub-chart per `panel`, per `series` a
+ * line through `mean` over a translucent area from `lo` to `hi` (e.g. the min and max over seeds).
+ */
+export function bandChartSpec(
+  title: string,
+  points: readonly BandChartPoint[],
+  xTitle = 'RL step',
+): TopLevelSpec {
+  const panels = [...new Set(points.map((p) => p.panel))];
+  const xs = points.map((p) => p.x);
+  const domain = xs.length > 0 ? [Math.min(0, ...xs), Math.max(1, ...xs)] : [0, 1];
+  const x = { field: 'x', type: 'quantitative', title: xTitle, scale: { domain } };
+  const color = { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: points.map((p) => ({ ...p })) },
+    vconcat: panels.map((panel) => ({
+      width: 520,
+      height: 180,
+      title: panel,
+      transform: [{ filter: { field: 'panel', equal: panel } }],
+      layer: [
+        {
+          mark: { type: 'area', opacity: 0.18 },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: null }, y2: { field: 'hi' }, color },
+        },
+        {
+          mark: { type: 'line', point: points.filter((p) => p.panel === panel).length < 60 },
+          encoding: { x, y: { field: 'mean', type: 'quantitative', title: null }, color },
+        },
+      ],
+    })),
+    resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
