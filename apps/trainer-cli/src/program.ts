@@ -118,6 +118,10 @@ export function createProgram(output: CommandOutput = processOutput): Command {
       '--target <pass@1>',
       'target held-out greedy pass@1 (0..1) of "rollouts to target" (default: halfway from the mean SFT pass@1 to 1)',
     )
+    .option(
+      '--aggregate <runDir>',
+      'no training: aggregate the seed-<s>/ folders of an earlier multi-seed run into its ablation.* again (e.g. with another --target)',
+    )
     .action(async (flags: ConfigFlags & AblateFlagInput) => runAblateCommand(flags, output));
 
   program

@@ -62,6 +62,10 @@ describe('oreal ablate flags', () => {
     expect(fieldOf(() => parseAblateFlags({ variants: 'oreal,ppo' }))).toBe('--variants');
     expect(() => parseAblateFlags({ variants: 'oreal,ppo' })).toThrow(/"ppo".*choose from sft-only/);
     expect(() => parseAblateFlags({ variants: 'sft-only' })).toThrow(/at least one RL arm/);
+    expect(parseAblateFlags({ aggregate: 'runs/x', target: '0.8' })).toMatchObject({ aggregate: 'runs/x', target: 0.8 });
+    expect(parseAblateFlags({}).aggregate).toBeNull();
+    expect(fieldOf(() => parseAblateFlags({ aggregate: 'runs/x', seeds: '3' }))).toBe('--aggregate');
+    expect(fieldOf(() => parseAblateFlags({ aggregate: ' ' }))).toBe('--aggregate');
   });
 
   it('the CLI exits 2 on a bad flag before creating a run', async () => {
@@ -156,5 +160,14 @@ describe('oreal ablate end to end (tiny config)', () => {
     expect(parallel.json.arms.map((a: { values: number[] }) => a.values)).toEqual(
       inProcess.json.arms.map((a: { values: number[] }) => a.values),
     );
+
+    // --aggregate re-reads the seed folders (no training) and writes the same aggregate.
+    const before = inProcess.json.arms;
+    const again = await runCli(['ablate', '--aggregate', inProcess.dir]);
+    expect(again.code, again.stderr).toBe(0);
+    const aggregated = JSON.parse(await readFile(join(inProcess.dir, 'ablation.json'), 'utf8'));
+    expect(aggregated.arms).toEqual(before);
+    expect(aggregated.seeds).toEqual([3, 4]);
+    expect(aggregated.paired).toEqual({ versus: 'grpo', arms: [] }); // no GRPO arm in this run
   });
 });

@@ -1,12 +1,16 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '@oreal-ts/core';
+import { loadConfig } from '../config/load-config';
 import { writeFileAtomic, writeJsonAtomic } from '@oreal-ts/core/node';
 import type { OrealConfig } from '../config/schema';
 import { runAblationSeed, type AblationSeedRun } from '../pipeline/ablation-seed';
-import { runSeedProcesses, type SeedJob, type SeedOutcome } from '../pipeline/ablation-seed-processes';
+import { readSeedOutcome, runSeedProcesses, type SeedJob, type SeedOutcome } from '../pipeline/ablation-seed-processes';
 import { DEMO_CONFIG } from '../pipeline/demo-config';
 import type { ConfigFlags } from '../program';
-import { ablationBandPoints, ablationStatsTable } from '../report/ablation-report';
-import { aggregateArms, defaultTarget, type SeedResult } from '../report/ablation-stats';
+import { ablationBandPoints, ablationStatsTable, pairedTable } from '../report/ablation-report';
+import { aggregateArms, defaultTarget, pairedVersus, type SeedResult } from '../report/ablation-stats';
 import { bandChartSpec, barChartSpec, lineChartSpec, writeChart } from '../report/plot';
 import { formatMarkdownTable, formatTable, percent } from '../report/table';
 import { parseAblateFlags, type AblateFlagInput, type AblateFlags } from './ablate-flags';
@@ -22,6 +26,9 @@ interface TargetChoice {
   readonly value: number | null;
   readonly source: string;
 }
+
+/** The arm every other arm is compared with, paired by seed (the issue's question: OREAL vs GRPO). */
+const PAIRED_BASELINE = 'grpo';
 
 const DEFAULT_TARGET_SOURCE = 'default: halfway from the mean SFT greedy pass@1 to 1';
 
@@ -48,6 +55,10 @@ export async function runAblateCommand(
   const parsed = parseAblateFlags(flags);
   const started = performance.now();
   const command = commandLine(flags);
+  if (parsed.aggregate !== null) {
+    await aggregateEarlierRun(parsed.aggregate, parsed, command, started, output);
+    return;
+  }
   const { config, runDir, progress } = await prepareRun('ablate', flags, output, DEMO_CONFIG);
   const signals = abortOnSignals((signal) =>
     output.err(`${signal}: stopping after the current step (again to exit now)`),
@@ -87,6 +98,39 @@ export async function runAblateCommand(
   } finally {
     signals.dispose();
   }
+}
+
+/** `--aggregate <runDir>`: read every `seed-<s>/ablation.json` of an earlier run and write its aggregate again. */
+async function aggregateEarlierRun(
+  dir: string,
+  parsed: AblateFlags,
+  command: string,
+  started: number,
+  output: CommandOutput,
+): Promise<void> {
+  const runDir = resolve(dir);
+  const configFile = join(runDir, 'config.json');
+  if (!existsSync(configFile))
+    throw new ConfigError('--aggregate', `${runDir} has no config.json; pass the folder of a multi-seed oreal ablate run`);
+  const config = await loadConfig({ file: configFile, overrides: [] });
+  const seeds = (await readdir(runDir))
+    .map((name) => /^seed-(-?\d+)$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => a - b);
+  if (seeds.length === 0)
+    throw new ConfigError('--aggregate', `${runDir} has no seed-<s>/ folders; it is not a multi-seed oreal ablate run`);
+  const outcomes = await Promise.all(seeds.map((seed) => readSeedOutcome({ seed, runDir: join(runDir, `seed-${seed}`) })));
+  output.err(`aggregating ${seeds.length} seeds of ${runDir}`);
+  await writeMultiSeedReport({
+    outcomes,
+    config,
+    runDir,
+    command,
+    started,
+    parsed: { ...parsed, seeds: seeds.length, jobs: 1 },
+    output,
+  });
 }
 
 async function runSeedsInProcess(
@@ -225,6 +269,7 @@ async function writeMultiSeedReport(options: {
   const failures = outcomes.flatMap((o) => ('error' in o ? [o] : []));
   const target = chooseTarget(options.parsed.target, results);
   const arms = aggregateArms(results, target.value ?? Number.POSITIVE_INFINITY);
+  const paired = pairedVersus(results, PAIRED_BASELINE, target.value ?? Number.POSITIVE_INFINITY);
   const seconds = (performance.now() - options.started) / 1000;
   const seeds = results.map((r) => r.seed);
   const backends = [...new Set(results.map((r) => r.backend))];
@@ -258,6 +303,7 @@ async function writeMultiSeedReport(options: {
     wallSeconds: seconds,
     target,
     arms,
+    paired: { versus: PAIRED_BASELINE, arms: paired },
     seedRuns: outcomes.map((o) => ({
       seed: o.seed,
       dir: join(runDir, `seed-${o.seed}`),
@@ -270,12 +316,17 @@ async function writeMultiSeedReport(options: {
     'pass@1 and rollouts: mean ± half-width of the two-sided 95% Student-t interval (n − 1 degrees of freedom) over the seeds (rollouts: over the seeds that reached the target); no ± with one seed.',
     ...failures.map((f) => `Seed ${f.seed} failed: ${f.error.split('\n')[0]}`),
   ];
+  const pairedStats = pairedTable(paired);
+  const pairedSection =
+    paired.length > 0
+      ? `\n\nPaired by seed against ${PAIRED_BASELINE} (each seed's arms share the SFT start, data and problems):\n\n${formatMarkdownTable(pairedStats.header, pairedStats.rows)}`
+      : '';
   await writeFileAtomic(
     join(runDir, 'ablation.md'),
-    `${caption}\n\n${formatMarkdownTable(stats.header, stats.rows)}\n\n${notes.join('\n\n')}\n\nPer-seed runs: ${outcomes.map((o) => `seed-${o.seed}/`).join(', ')}\n`,
+    `${caption}\n\n${formatMarkdownTable(stats.header, stats.rows)}${pairedSection}\n\n${notes.join('\n\n')}\n\nPer-seed runs: ${outcomes.map((o) => `seed-${o.seed}/`).join(', ')}\n`,
   );
   output.out(
-    `\n${caption}\n\n${formatTable(stats.header, stats.rows)}\n\n${notes.slice(0, 2).join('\n')}\n\nrun: ${runDir}\nplots: ${bars.png}${curveFiles ? `, ${curveFiles.png}` : ''}`,
+    `\n${caption}\n\n${formatTable(stats.header, stats.rows)}${paired.length > 0 ? `\n\npaired against ${PAIRED_BASELINE}:\n${formatTable(pairedStats.header, pairedStats.rows)}` : ''}\n\n${notes.slice(0, 2).join('\n')}\n\nrun: ${runDir}\nplots: ${bars.png}${curveFiles ? `, ${curveFiles.png}` : ''}`,
   );
   for (const failure of failures) output.err(`oreal ablate: seed ${failure.seed} failed: ${failure.error}`);
   if (failures.length > 0) process.exitCode = 1;
@@ -290,6 +341,7 @@ function commandLine(flags: ConfigFlags & AblateFlagInput): string {
   if (flags.seeds !== undefined) parts.push(`--seeds ${flags.seeds}`);
   if (flags.jobs !== undefined) parts.push(`--jobs ${flags.jobs}`);
   if (flags.target !== undefined) parts.push(`--target ${flags.target}`);
+  if (flags.aggregate !== undefined) parts.push(`--aggregate ${flags.aggregate}`);
   return parts.join(' ');
 }
 

@@ -8,6 +8,7 @@ export interface AblateFlagInput {
   readonly seeds?: string;
   readonly jobs?: string;
   readonly target?: string;
+  readonly aggregate?: string;
 }
 
 /** The validated flags of `oreal ablate`. */
@@ -20,6 +21,8 @@ export interface AblateFlags {
   readonly jobs: number;
   /** Target held-out greedy pass@1 of "rollouts to target"; null: the default (see `defaultTarget`). */
   readonly target: number | null;
+  /** Aggregate the `seed-<s>/` folders of this earlier multi-seed run instead of training; null: train. */
+  readonly aggregate: string | null;
 }
 
 /** The most seeds (and jobs) one `oreal ablate` accepts. */
@@ -73,5 +76,15 @@ export function parseAblateFlags(input: AblateFlagInput): AblateFlags {
       `needs at least one RL arm (the SFT start is evaluated by the first RL arm); add e.g. oreal to ${JSON.stringify(input.variants)}`,
     );
   }
-  return { variants, seeds, jobs, target };
+  const aggregate = input.aggregate === undefined ? null : input.aggregate.trim();
+  if (aggregate !== null) {
+    if (aggregate === '')
+      throw new ConfigError('--aggregate', 'needs the folder of a multi-seed oreal ablate run, e.g. --aggregate runs/ablate-<time>');
+    if (input.seeds !== undefined || input.jobs !== undefined || input.variants !== undefined)
+      throw new ConfigError(
+        '--aggregate',
+        'reads the seeds and arms an earlier run wrote, so it takes no --seeds, --jobs or --variants (only --target)',
+      );
+  }
+  return { variants, seeds, jobs, target, aggregate };
 }

@@ -95,13 +95,7 @@ export async function runSeedProcesses(options: {
     if (code !== 0) {
       return { seed: job.seed, error: `exited with ${code ?? 'a signal'}:\n${tail.join('\n')}` };
     }
-    const file = join(job.runDir, 'ablation.json');
-    try {
-      const json = JSON.parse(await readFile(file, 'utf8')) as { seedResult?: unknown };
-      return { seed: job.seed, result: parseRecord(SeedResultSchema, json.seedResult, file, 1) };
-    } catch (error) {
-      return { seed: job.seed, error: `could not read ${file}: ${error instanceof Error ? error.message : String(error)}` };
-    }
+    return readSeedOutcome(job);
   };
   try {
     await Promise.all(Array.from({ length: Math.min(options.parallel, options.jobs.length) }, worker));
@@ -110,4 +104,15 @@ export async function runSeedProcesses(options: {
     options.signal.removeEventListener('abort', forward);
   }
   return outcomes.sort((a, b) => a.seed - b.seed);
+}
+
+/** A finished seed's result, read back from `<runDir>/ablation.json` (`seedResult`, validated); an unreadable file is the seed's error. */
+export async function readSeedOutcome(job: { readonly seed: number; readonly runDir: string }): Promise<SeedOutcome> {
+  const file = join(job.runDir, 'ablation.json');
+  try {
+    const json = JSON.parse(await readFile(file, 'utf8')) as { seedResult?: unknown };
+    return { seed: job.seed, result: parseRecord(SeedResultSchema, json.seedResult, file, 1) };
+  } catch (error) {
+    return { seed: job.seed, error: `could not read ${file}: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }

@@ -3,6 +3,7 @@ import {
   curveBand,
   type ArmSummary,
   type MeanInterval,
+  type PairedSummary,
   type SeedResult,
 } from './ablation-stats';
 import type { BandChartPoint } from './plot';
@@ -79,4 +80,30 @@ export function ablationBandPoints(seeds: readonly SeedResult[]): BandChartPoint
     }
   }
   return points;
+}
+
+/**
+ * The paired table: per arm, its final pass@1 minus the baseline's (points, mean ± 95% CI over the
+ * seeds), and its rollouts to target minus the baseline's (over the seeds where both reached it;
+ * negative = fewer), with how often only one of them reached the target.
+ */
+export function pairedTable(paired: readonly PairedSummary[]): { header: string[]; rows: (string | number)[][] } {
+  const versus = paired[0]?.versus ?? 'baseline';
+  const header = [
+    'arm',
+    `pass@1 − ${versus} (points)`,
+    'seeds',
+    `rollouts to target − ${versus}`,
+    'pairs',
+    `only arm / only ${versus} reached`,
+  ];
+  const rows = paired.map((p) => [
+    p.label,
+    formatMeanCi(p.passAt1Difference, 100),
+    p.passAt1Difference.n,
+    formatMeanCi(p.rolloutsToTargetDifference, 1, 0),
+    p.rolloutsToTargetDifference.n,
+    `${p.rolloutsToTargetDifference.onlyArmReached} / ${p.rolloutsToTargetDifference.onlyBaselineReached}`,
+  ]);
+  return { header, rows };
 }

@@ -5,6 +5,7 @@ import {
   curveBand,
   defaultTarget,
   meanWithCi95,
+  pairedVersus,
   rolloutsToTarget,
   studentTQuantile,
   studentT975,
@@ -221,6 +222,50 @@ describe('aggregateArms', () => {
           expect(summary?.mean as number).toBeCloseTo(runs.reduce((s, [f]) => s + f, 0) / runs.length, 9);
           expect(summary?.rolloutsToTarget.of).toBe(runs.length);
           expect(summary?.rolloutsToTarget.reached).toBe(runs.filter(([, r]) => r !== null).length);
+        },
+      ),
+    );
+  });
+});
+
+describe('pairedVersus', () => {
+  const seedOf = (seed: number, arms: SeedArmResult[]): SeedResult => ({
+    seed,
+    trainerSeed: seed,
+    sftGreedyPassAt1: 0.5,
+    backend: 'wasm',
+    heldOutProblems: 8,
+    arms,
+  });
+
+  it('differences per seed against the baseline; rollouts only where both reached the target', () => {
+    const seeds = [
+      seedOf(1, [arm('grpo', 0.8, 200), arm('oreal', 0.9, 100)]),
+      seedOf(2, [arm('grpo', 0.6, null), arm('oreal', 0.7, 500)]),
+      seedOf(3, [arm('grpo', 0.5, 300), arm('oreal', 0.4, 400)]),
+    ];
+    const [oreal] = pairedVersus(seeds, 'grpo', 0.9);
+    expect(oreal?.variant).toBe('oreal');
+    expect(oreal?.versus).toBe('grpo');
+    const diffs = oreal?.passAt1Difference.values ?? [];
+    [0.1, 0.1, -0.1].forEach((d, i) => expect(diffs[i]).toBeCloseTo(d, 12));
+    expect(oreal?.rolloutsToTargetDifference).toMatchObject({ values: [-100, 100], onlyArmReached: 1, onlyBaselineReached: 0, n: 2 });
+    expect(pairedVersus(seeds, 'rloo', 0.9)).toEqual([]);
+  });
+
+  it('property: pairing removes a per-seed shift that the unpaired interval keeps', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.3, max: 0.3, noNaN: true }), { minLength: 3, maxLength: 10 }),
+        fc.double({ min: 0.01, max: 0.1, noNaN: true }),
+        (shifts, gap) => {
+          // Every seed moves both arms by its own shift; the arm is always `gap` above the baseline.
+          const seeds = shifts.map((shift, i) =>
+            seedOf(i, [arm('grpo', 0.5 + shift, null), arm('oreal', 0.5 + shift + gap, null)]),
+          );
+          const [paired] = pairedVersus(seeds, 'grpo', 0.9);
+          expect(paired?.passAt1Difference.mean as number).toBeCloseTo(gap, 9);
+          expect(paired?.passAt1Difference.halfWidth as number).toBeLessThan(1e-9);
         },
       ),
     );

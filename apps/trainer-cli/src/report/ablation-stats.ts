@@ -253,3 +253,69 @@ export function curveBand(curves: readonly (readonly { x: number; y: number }[])
       n: ys.length,
     }));
 }
+
+/** An arm against a baseline arm, paired by seed (the same SFT start, data order and problems). */
+export interface PairedSummary {
+  readonly variant: string;
+  readonly label: string;
+  readonly versus: string;
+  /** Final greedy pass@1 of the arm minus the baseline's, per seed both ran: mean and 95% CI. */
+  readonly passAt1Difference: MeanInterval & { readonly values: readonly number[] };
+  /**
+   * Rollouts to the target of the arm minus the baseline's, over the seeds where both reached it
+   * (negative: the arm needed fewer); and on how many seeds only one of them reached it.
+   */
+  readonly rolloutsToTargetDifference: MeanInterval & {
+    readonly values: readonly number[];
+    readonly onlyArmReached: number;
+    readonly onlyBaselineReached: number;
+  };
+}
+
+/**
+ * Paired differences of every other arm against `versus` (e.g. `grpo`): per seed, the arm's final
+ * pass@1 and rollouts to `target` minus the baseline's, with the mean and the 95% Student-t
+ * interval of the differences. Pairing removes the seed-to-seed spread of the SFT start, which is
+ * much larger than the spread between arms, so a paired CI that excludes 0 can separate arms whose
+ * unpaired CIs overlap. Empty when no seed ran `versus`.
+ */
+export function pairedVersus(seeds: readonly SeedResult[], versus: string, target: number): PairedSummary[] {
+  const baselineBySeed = new Map<number, SeedArmResult>();
+  for (const seed of seeds) {
+    const arm = seed.arms.find((a) => a.variant === versus);
+    if (arm) baselineBySeed.set(seed.seed, arm);
+  }
+  if (baselineBySeed.size === 0) return [];
+  const order: string[] = [];
+  const labels = new Map<string, string>();
+  for (const seed of seeds)
+    for (const arm of seed.arms)
+      if (arm.variant !== versus && !labels.has(arm.variant)) {
+        order.push(arm.variant);
+        labels.set(arm.variant, arm.label);
+      }
+  return order.map((variant) => {
+    const passDiffs: number[] = [];
+    const rolloutDiffs: number[] = [];
+    let onlyArmReached = 0;
+    let onlyBaselineReached = 0;
+    for (const seed of seeds) {
+      const base = baselineBySeed.get(seed.seed);
+      const arm = seed.arms.find((a) => a.variant === variant);
+      if (!base || !arm) continue;
+      passDiffs.push(arm.finalGreedyPassAt1 - base.finalGreedyPassAt1);
+      const a = rolloutsToTarget(arm.evals, target);
+      const b = rolloutsToTarget(base.evals, target);
+      if (a !== null && b !== null) rolloutDiffs.push(a - b);
+      else if (a !== null) onlyArmReached++;
+      else if (b !== null) onlyBaselineReached++;
+    }
+    return {
+      variant,
+      label: labels.get(variant) ?? variant,
+      versus,
+      passAt1Difference: { values: passDiffs, ...meanWithCi95(passDiffs) },
+      rolloutsToTargetDifference: { values: rolloutDiffs, ...meanWithCi95(rolloutDiffs), onlyArmReached, onlyBaselineReached },
+    };
+  });
+}
