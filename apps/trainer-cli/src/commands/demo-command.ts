@@ -54,6 +54,11 @@ export async function runDemoCommand(
       `sft data: worked solutions from an imperfect teacher that forgets the final carry in the boxed answer ${Math.round(config.sft.teacherCarryDropRate * 100)}% of the time (gold answers are exact); RL must repair what SFT taught wrong`,
     );
   }
+  if (config.sft.teacherStepSlipRate > 0) {
+    output.err(
+      `sft data: ${Math.round(config.sft.teacherStepSlipRate * 100)}% of the worked solutions slip one intermediate step (a different one per problem) and carry the error into the boxed answer (gold answers are exact)`,
+    );
+  }
   const warm = await runWarmStart({
     config,
     tokenizer: createTaskTokenizer(),

@@ -315,6 +315,14 @@ export const SftSectionSchema = z.strictObject({
     .describe(
       'Imperfect-teacher SFT data: probability that a worked addition solution forgets the final carry in its boxed answer (0 = exact solutions).',
     ),
+  teacherStepSlipRate: z
+    .number({ error: 'must be a number in [0, 1], e.g. 0.3 (0 = exact solutions)' })
+    .min(0, 'must be ≥ 0 (0 = exact solutions)')
+    .max(1, 'must be ≤ 1: it is the probability that a worked solution slips one step')
+    .default(0)
+    .describe(
+      'Imperfect-teacher SFT data: probability that a worked addition/multiplication solution writes ONE intermediate step wrong (step and digit drawn per problem) and carries the error through the later steps into the boxed answer (0 = exact solutions).',
+    ),
   optimizer: OptimizerSchema.prefault({ learningRate: 2e-3, warmupSteps: 10 }),
 });
 

@@ -7,7 +7,7 @@ import { trainingOptions } from '../compose/create-components';
 import { promptTemplateFor } from '../compose/prompt-templates';
 import { renderPrompt } from '@oreal-ts/sampler';
 import type { ProgressReporter } from '../report/progress';
-import { withImperfectTeacher } from './imperfect-teacher';
+import { withImperfectTeacher, withStepSlipTeacher } from './imperfect-teacher';
 
 /** Result of the supervised warm start. */
 export interface WarmStartResult {
@@ -18,11 +18,17 @@ export interface WarmStartResult {
   readonly seconds: number;
 }
 
-/** Prompt/response pairs for SFT: the prompt exactly as the samplers render it, the worked solution as the response. */
+/**
+ * Prompt/response pairs for SFT: the prompt exactly as the samplers render it, the worked solution
+ * as the response — written by the configured imperfect teachers: first the step slip
+ * (`sft.teacherStepSlipRate`), then the dropped final carry (`sft.teacherCarryDropRate`), which
+ * leaves an already slipped solution alone (its boxed answer is no longer the gold one).
+ */
 export function supervisedExamples(problems: readonly Problem[], config: OrealConfig, tokenizer: Tokenizer) {
   const template = promptTemplateFor(config.data.promptTemplate);
   return problems
     .filter((problem) => problem.solution !== undefined)
+    .map((problem) => withStepSlipTeacher(problem, config.sft.teacherStepSlipRate, config.seed))
     .map((problem) => withImperfectTeacher(problem, config.sft.teacherCarryDropRate, config.seed))
     .map((problem) => ({
       prompt: renderPrompt(template, problem, tokenizer),

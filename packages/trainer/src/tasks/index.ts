@@ -15,3 +15,12 @@ export {
   type GeneratedTask,
 } from './task-family';
 export { firstDeparture, firstDepartureMarker } from './first-departure';
+export { slipOneStep, type StepSlip } from './step-slip';
+export {
+  renderWorkedSolution,
+  type WorkedComputation,
+  type WorkedStep,
+  type StepWriter,
+} from './worked-computation';
+export { additionWork } from './addition';
+export { multiplicationWork } from './multiplication';
