@@ -18,10 +18,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { PerTokenLoss, TokenBatch } from '@oreal-ts/core';
 import { SeededRng } from '@oreal-ts/core';
 import { initBackend, createTransformerPolicy, parseTransformerConfig, type BackendReport, type TransformerConfigInput } from '../src/index';
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
+import { medianMs, meanNll, randomBatch } from './bench-helpers';
 
 const SMOKE = process.env.TENSOR_MODEL_BENCH_SMOKE === '1';
 
@@ -67,32 +67,6 @@ beforeAll(async () => {
 function load(): { loadAverage1m: number; cpus: number } {
   return { loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(2)), cpus: os.cpus().length };
 }
-
-/** Median wall time of `run` over `repeats` calls after `warmup` calls, in ms. */
-async function medianMs(run: () => Promise<void> | void, repeats: number, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
-}
-
-/** `rows` rows of one BOS-like prompt token and `sequence` targets: the model reads `sequence` positions and is scored on all of them. */
-function randomBatch(vocab: number, rows: number, sequence: number, seed: number): TokenBatch {
-  const rng = new SeededRng(seed);
-  const row = (n: number) => Array.from({ length: n }, () => rng.int(vocab));
-  return { promptIds: Array.from({ length: rows }, () => row(1)), responseIds: Array.from({ length: rows }, () => row(sequence)) };
-}
-
-/** Mean cross-entropy over every scored position (PyTorch's `F.cross_entropy` default reduction). */
-const meanCrossEntropy: PerTokenLoss = (values) => {
-  const count = values.reduce((n, row) => n + row.length, 0);
-  return { loss: -values.flat().reduce((a, b) => a + b, 0) / count, gradient: values.map((row) => row.map(() => -1 / count)) };
-};
 
 /** Best 2-D matMul GFLOP/s over the config's parameter shapes ([tokens, d] × [d, n]). */
 function matMulRate(tokens: number, d: number, ffn: number): { gflops: number; shapes: { m: number; k: number; n: number; gflops: number }[] } {
@@ -160,12 +134,12 @@ describe('side-by-side with PyTorch (configs A and B)', () => {
       const sequence = SMOKE ? 16 : spec.sequence;
       const tokens = batchRows * sequence;
       const policy = createTransformerPolicy(config, { seed: 1, training: { learningRate: 1e-3 } });
-      const batch = randomBatch(config.vocab_size, batchRows, sequence, 2);
+      const batch = randomBatch(config.vocab_size, batchRows, 1, sequence, 2); // one prompt token: `sequence` positions read, all scored
       const matMulLoad = load();
       const matMul = matMulRate(tokens, config.hidden_size, config.intermediate_size);
       const trainLoad = load();
       const stepMs = await medianMs(async () => {
-        await policy.accumulateGradients(batch, meanCrossEntropy);
+        await policy.accumulateGradients(batch, meanNll);
         await policy.applyGradients();
       }, SMOKE ? 1 : 5);
       const trainTokensPerSecond = tokens / (stepMs / 1000);

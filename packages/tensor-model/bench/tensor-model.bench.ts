@@ -9,11 +9,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import type { PerTokenLoss, TokenBatch } from '@oreal-ts/core';
 import { SeededRng } from '@oreal-ts/core';
 import { initBackend, createTransformerPolicy, dimensionsOf, parseTransformerConfig, type BackendReport, type TransformerConfigInput } from '../src/index';
 import { batchedProduct, setBatchedProductFormulation } from '../src/ops/attention-products';
 import { writeBenchResult } from '../../../tools/scripts/src/bench-output.mjs';
+import { medianMs, meanNll, randomBatch } from './bench-helpers';
 
 const PACKAGE = 'tensor-model';
 let backend: BackendReport;
@@ -22,19 +22,6 @@ let matMulGflops = 0;
 beforeAll(async () => {
   backend = await initBackend({ quiet: true });
 });
-
-/** Median wall time of `run` over `repeats` calls after `warmup` calls, in ms. */
-async function medianMs(run: () => Promise<void> | void, repeats: number, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
-}
 
 const configs: Record<string, TransformerConfigInput> = {
   '1M': { vocab_size: 64, hidden_size: 128, intermediate_size: 384, num_hidden_layers: 4, num_attention_heads: 4, max_position_embeddings: 512 },
@@ -45,17 +32,6 @@ const SMOKE = process.env.TENSOR_MODEL_BENCH_SMOKE === '1';
 const BATCH = SMOKE ? 2 : 16;
 const SEQUENCE = SMOKE ? 16 : 128;
 const NEW_TOKENS = SMOKE ? 8 : 128;
-
-function randomBatch(vocab: number, rows: number, prompt: number, response: number, seed: number): TokenBatch {
-  const rng = new SeededRng(seed);
-  const row = (n: number) => Array.from({ length: n }, () => rng.int(vocab));
-  return { promptIds: Array.from({ length: rows }, () => row(prompt)), responseIds: Array.from({ length: rows }, () => row(response)) };
-}
-
-const meanNll: PerTokenLoss = (values) => {
-  const count = values.reduce((n, row) => n + row.length, 0);
-  return { loss: -values.flat().reduce((a, b) => a + b, 0) / count, gradient: values.map((row) => row.map(() => -1 / count)) };
-};
 
 describe('tensor-model benchmark', () => {
   it('(a) 2-D matMul GFLOP/s', async () => {
