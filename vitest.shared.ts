@@ -16,6 +16,10 @@ export function packageConfig(extra: NonNullable<ViteUserConfig['test']> = {}): 
       hookTimeout: 60_000,
       reporters: ['default', 'json'],
       outputFile: { json: 'test-results/vitest.json' },
+      // Test files run side by side on the cores already: one wasm thread each keeps them from
+      // oversubscribing the machine. The threaded build is tested in its own child processes
+      // (packages/tensor-model/test/wasm-threads.test.ts).
+      env: { OREAL_WASM_THREADS: '1' },
       ...extra,
     },
   });

@@ -164,6 +164,7 @@ describe('side-by-side with PyTorch (configs A and B)', () => {
     writeBenchResult('tensor-model', 'side-by-side', {
       smoke: SMOKE,
       backend: backend.backend,
+      wasmThreads: backend.wasmThreads ?? null,
       flopsConvention: '6 · parameters · tokens (attention T² products not counted)',
       results,
     });

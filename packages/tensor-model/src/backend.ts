@@ -6,12 +6,24 @@
  * packages are optional peer dependencies, loaded with a dynamic `import()`; a missing or broken
  * one is recorded in the report and the next backend is tried. `OREAL_BACKEND` (or
  * `options.preferred`) names a single backend to use; if it fails, `BackendUnavailableError`.
+ *
+ * On wasm, `OREAL_WASM_THREADS` (or `options.wasmThreads`: `auto`, the default, or a count) picks
+ * the multi-threaded SIMD build (`wasm-threads.ts`) when the machine has more than one core; if it
+ * cannot start, the single-thread build is used and the report says why.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from '@oreal-ts/core';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  decideWasmThreads,
+  parseWasmThreads,
+  prepareThreadedWasm,
+  wasmThreadsEnvironment,
+  type WasmThreadsDecision,
+  type WasmThreadsRequest,
+} from './wasm-threads';
 
 /** A backend this package can pick. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -35,6 +47,8 @@ export interface BackendReport {
   readonly reason: string;
   /** Every backend tried, in order. */
   readonly attempts: readonly BackendAttempt[];
+  /** On wasm: the threads it runs and why (absent on other backends). */
+  readonly wasmThreads?: WasmThreadsDecision;
 }
 
 /** Options of `initBackend`. */
@@ -43,6 +57,8 @@ export interface InitBackendOptions {
   readonly preferred?: BackendName;
   /** Do not print the report (default: printed to stderr once per process). */
   readonly quiet?: boolean;
+  /** wasm threads: `auto` (one per core, at most 4) or a count; overrides `OREAL_WASM_THREADS`. */
+  readonly wasmThreads?: WasmThreadsRequest;
 }
 
 /** The name TensorFlow.js registers for each of our backends. */
@@ -66,7 +82,66 @@ function wasmDirectory(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 }
 
-async function loadBackend(name: BackendName): Promise<void> {
+/** Activate a backend that is registered with TensorFlow.js (its package imported). */
+async function activate(name: BackendName): Promise<void> {
+  const ok = await tf.setBackend(TFJS_NAME[name]);
+  if (!ok) throw new Error(`tf.setBackend('${TFJS_NAME[name]}') returned false`);
+  await tf.ready();
+}
+
+/**
+ * Load the wasm backend with the threads asked for; if the threaded build fails to start, load the
+ * single-thread build instead. Returns what runs.
+ */
+let wasmDecision: WasmThreadsDecision | undefined;
+
+async function loadWasm(request: WasmThreadsRequest): Promise<WasmThreadsDecision> {
+  // The wasm module starts once per process: a later call reuses it, whatever it asks for.
+  if (wasmDecision && tf.findBackend('wasm')) {
+    await activate('wasm');
+    return wasmDecision;
+  }
+  wasmDecision = await startWasm(request);
+  return wasmDecision;
+}
+
+async function startWasm(request: WasmThreadsRequest): Promise<WasmThreadsDecision> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+  if (inNode) {
+    const directory = wasmDirectory();
+    // Node's wasm loader reads files by path; a file URL would also work for fetch-based loaders.
+    wasm.setWasmPaths(directory.startsWith('/') ? directory : pathToFileURL(directory).href);
+  }
+  const setFlag = (threaded: boolean) => tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
+  const decision = inNode ? decideWasmThreads(request, wasmThreadsEnvironment()) : { threads: 1, reason: 'not Node: tfjs decides' };
+  if (decision.threads > 1) {
+    const restore = prepareThreadedWasm(decision.threads, setFlag, wasm.setThreadsCount);
+    let failure: unknown;
+    try {
+      await activate('wasm');
+    } catch (error) {
+      failure = error;
+    } finally {
+      restore();
+    }
+    if (failure === undefined) {
+      const threads = wasm.getThreadsCount();
+      return threads === decision.threads ? decision : { threads, reason: `${decision.reason}, but its thread pool has ${threads}` };
+    }
+    // A failed initialisation leaves no backend instance; the registered factory builds the
+    // single-thread module on the next attempt.
+    setFlag(false);
+    wasm.setThreadsCount(1);
+    await activate('wasm');
+    return { threads: 1, reason: `${decision.reason} failed to start (${describe(failure)}): single-thread build` };
+  }
+  if (inNode) setFlag(false);
+  await activate('wasm');
+  return decision;
+}
+
+async function loadBackend(name: BackendName, wasmThreads: WasmThreadsRequest): Promise<WasmThreadsDecision | undefined> {
   switch (name) {
     case 'tensorflow-gpu':
       // Registers the 'tensorflow' backend backed by libtensorflow with CUDA.
@@ -75,21 +150,13 @@ async function loadBackend(name: BackendName): Promise<void> {
     case 'tensorflow':
       await import(/* @vite-ignore */ '@tensorflow/tfjs-node' as string);
       break;
-    case 'wasm': {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (typeof process !== 'undefined' && process.versions?.node) {
-        const directory = wasmDirectory();
-        // Node's wasm loader reads files by path; a file URL would also work for fetch-based loaders.
-        wasm.setWasmPaths(directory.startsWith('/') ? directory : pathToFileURL(directory).href);
-      }
-      break;
-    }
+    case 'wasm':
+      return loadWasm(wasmThreads);
     case 'cpu':
       break;
   }
-  const ok = await tf.setBackend(TFJS_NAME[name]);
-  if (!ok) throw new Error(`tf.setBackend('${TFJS_NAME[name]}') returned false`);
-  await tf.ready();
+  await activate(name);
+  return undefined;
 }
 
 function describe(error: unknown): string {
@@ -101,18 +168,20 @@ function describe(error: unknown): string {
 export function formatBackendReport(report: BackendReport): string {
   const failed = report.attempts.filter((attempt) => !attempt.ok);
   const lines = [`[tensor-model] backend: ${report.backend} (${report.reason})`];
+  if (report.wasmThreads) lines.push(`  wasm threads: ${report.wasmThreads.threads} (${report.wasmThreads.reason})`);
   for (const attempt of failed) lines.push(`  ${attempt.backend} unavailable: ${attempt.error ?? 'unknown error'}`);
   return lines.join('\n');
 }
 
-async function select(preferred: BackendName | undefined, reason: string): Promise<BackendReport> {
+async function select(preferred: BackendName | undefined, reason: string, wasmThreads: WasmThreadsRequest): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   const order = preferred ? [preferred] : BACKEND_ORDER;
   for (const backend of order) {
     try {
-      await loadBackend(backend);
+      const threads = await loadBackend(backend, wasmThreads);
       attempts.push({ backend, ok: true });
-      return { backend, reason: preferred ? reason : `first available in order ${BACKEND_ORDER.join(' > ')}`, attempts };
+      const chosen = { backend, reason: preferred ? reason : `first available in order ${BACKEND_ORDER.join(' > ')}`, attempts };
+      return threads ? { ...chosen, wasmThreads: threads } : chosen;
     } catch (error) {
       attempts.push({ backend, ok: false, error: describe(error) });
     }
@@ -144,10 +213,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     preferred = fromEnvironment;
     reason = 'OREAL_BACKEND';
   }
+  const wasmThreads = options.wasmThreads ?? parseWasmThreads(typeof process !== 'undefined' ? process.env.OREAL_WASM_THREADS : undefined) ?? 'auto';
   const key = preferred ?? 'auto';
   if (current && currentKey === key) return current;
   currentKey = key;
-  current = select(preferred, reason).then((report) => {
+  current = select(preferred, reason, wasmThreads).then((report) => {
     if (!options.quiet) process.stderr.write(formatBackendReport(report) + '\n');
     return report;
   });

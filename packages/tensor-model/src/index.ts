@@ -4,8 +4,10 @@
  * and `Tokenizer` from @oreal-ts/core.
  */
 export { initBackend, formatBackendReport, BACKEND_ORDER, type BackendName, type BackendReport, type BackendAttempt, type InitBackendOptions } from './backend';
+export { decideWasmThreads, parseWasmThreads, MAX_AUTO_WASM_THREADS, type WasmThreadsDecision, type WasmThreadsRequest, type WasmThreadsEnvironment } from './wasm-threads';
 export { TransformerConfigSchema, parseTransformerConfig, dimensionsOf, type TransformerConfig, type TransformerConfigInput, type ModelDimensions } from './config';
 export { createTransformerPolicy, loadTransformerPolicy, readCheckpointConfig, type TransformerPolicy, type TransformerPolicyOptions } from './policy';
+export { FUSED_ATTENTION_ENV, type FusedAttentionMode } from './ops/fused-attention';
 export { DECODE_ATTENTION_ENV, type DecodeAttentionMode } from './model/kernel-attention';
 export { DecodeAttentionKernel, decodeAttentionSupported, type DecodeAttentionShape } from './kernels/decode-attention';
 export { createTokenScorer, loadTokenScorer, type TransformerTokenScorer } from './token-scorer';

@@ -135,6 +135,7 @@ export abstract class TrainableDecoder {
 
   /**
    * Run the decoder on [B, T] new tokens after `past` cached keys (call inside `tf.tidy`).
+   * `withCache: false` returns no cache (a forward whose keys are not kept: training, log-probs).
    */
   runDecoder(
     batchSize: number,
@@ -144,9 +145,10 @@ export abstract class TrainableDecoder {
     keyMask: Uint8Array,
     past: number,
     cache?: readonly LayerCache[],
+    withCache = true,
   ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const inputs = decoderInputs(this.dimensions, this.rotateHalf, batchSize, time, ids, positions, keyMask, past);
-    return decoderHidden(this.parameters, this.dimensions, inputs, cache);
+    return decoderHidden(this.parameters, this.dimensions, inputs, cache, withCache);
   }
 
   /**
@@ -209,7 +211,7 @@ export abstract class TrainableDecoder {
 
   /** Final hidden states at the columns whose outputs predict the response tokens: [B, R_max, C]. */
   protected responseHidden(packed: PackedPromptResponse): tf.Tensor3D {
-    const { hidden } = this.runDecoder(packed.batchSize, packed.length, packed.ids, packed.positions, packed.mask, 0);
+    const { hidden } = this.runDecoder(packed.batchSize, packed.length, packed.ids, packed.positions, packed.mask, 0, undefined, false);
     return tf.slice(hidden, [0, packed.promptWidth - 1, 0], [packed.batchSize, packed.responseWidth, this.dimensions.hidden]);
   }
 

@@ -17,6 +17,7 @@ import type { ModelDimensions } from '../config';
 import { embed } from '../ops/embedding';
 import { linear, matMul2d, matMulByConstant } from '../ops/matmul';
 import { attentionScores, attentionValues } from '../ops/attention-products';
+import { fusedCausalAttention, useFusedAttention } from '../ops/fused-attention';
 import { names, type ParameterMap } from './parameters';
 
 /** Per-layer key/value cache: keys stored transposed [B, H_kv, D, T_k], values [B, H_kv, T_k, D]. */
@@ -99,7 +100,9 @@ export function applyRotary(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, 
 
 /**
  * Grouped-query self-attention with rotary positions and an optional cache.
- * x [B, T, C] (already normed) → [B, T, C], plus this layer's cache after the new keys.
+ * x [B, T, C] (already normed) → [B, T, C], plus this layer's cache after the new keys (absent
+ * when `withCache` is false: a forward without a cache whose keys are not kept, e.g. training,
+ * which then runs the fused kernel on host backends, see `ops/fused-attention.ts`).
  */
 export function attention(
   x: tf.Tensor3D,
@@ -108,7 +111,8 @@ export function attention(
   d: ModelDimensions,
   inputs: DecoderInputs,
   cache: LayerCache | undefined,
-): { output: tf.Tensor3D; cache: LayerCache } {
+  withCache = true,
+): { output: tf.Tensor3D; cache: LayerCache | undefined } {
   const [batch, time] = x.shape;
   const { heads, kvHeads, headDim } = d;
   const group = heads / kvHeads; // G
@@ -118,6 +122,13 @@ export function attention(
   const valueFlat = linear(x, parameter(params, names.valueWeight(layer)) as tf.Tensor2D, bias(names.valueBias(layer))); // [B, T, H_kv·D]
   const query = applyRotary(tf.reshape(queryFlat, [batch, time, heads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H, D]
   const key = applyRotary(tf.reshape(keyFlat, [batch, time, kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H_kv, D]
+  const outputWeight = parameter(params, names.outputWeight(layer)) as tf.Tensor2D;
+  const outputBias = d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined;
+  if (!cache && !withCache && useFusedAttention(d)) {
+    const value = tf.reshape(valueFlat, [batch, time, kvHeads, headDim]) as tf.Tensor4D;
+    const mixed = fusedCausalAttention(query, key, value, inputs.bias); // [B, T, H, D]
+    return { output: linear(tf.reshape(mixed, [batch, time, heads * headDim]), outputWeight, outputBias) as tf.Tensor3D, cache: undefined };
+  }
   let keysTransposed = tf.transpose(key, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H_kv, D, T]
   let values = tf.transpose(tf.reshape(valueFlat, [batch, time, kvHeads, headDim]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H_kv, T, D]
   if (cache) {
@@ -132,26 +143,27 @@ export function attention(
   const probabilities = tf.reshape(tf.softmax(masked), [batch * kvHeads, group * time, keyCount]) as tf.Tensor3D;
   const mixed = attentionValues(probabilities, tf.reshape(values, [batch * kvHeads, keyCount, headDim]) as tf.Tensor3D); // [B·H_kv, G·T, D]
   const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, time, headDim]), [0, 2, 1, 3]), [batch, time, heads * headDim]); // [B, T, H·D]
-  const output = linear(merged, parameter(params, names.outputWeight(layer)) as tf.Tensor2D, d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined) as tf.Tensor3D; // [B, T, C]
-  return { output, cache: { keysTransposed, values } };
+  const output = linear(merged, outputWeight, outputBias) as tf.Tensor3D; // [B, T, C]
+  return { output, cache: withCache ? { keysTransposed, values } : undefined };
 }
 
 /**
  * The decoder body: ids → final-normed hidden states [B, T, C], plus each layer's cache
- * (the previous cache with this call's keys and values appended).
+ * (the previous cache with this call's keys and values appended; empty when `withCache` is false).
  */
 export function decoderHidden(
   params: ParameterMap,
   d: ModelDimensions,
   inputs: DecoderInputs,
   cache?: readonly LayerCache[],
+  withCache = true,
 ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   let x = embed(parameter(params, names.embed) as tf.Tensor2D, inputs.ids) as tf.Tensor3D; // [B, T, C]
   const nextCache: LayerCache[] = [];
   for (let layer = 0; layer < d.layers; layer++) {
     const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor3D;
-    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer]);
-    nextCache.push(layerCache);
+    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer], withCache);
+    if (layerCache) nextCache.push(layerCache);
     x = tf.add(x, output);
     const weight = (name: string) => parameter(params, name) as tf.Tensor2D;
     const normedMlp = rmsNorm(x, parameter(params, names.postNorm(layer)), d.eps);

@@ -1,0 +1,239 @@
+;; Full-sequence self-attention, forward and backward, for CPU backends (wasm SIMD, f32).
+;;
+;; Training and prefill attend T queries to the same T keys. Computed with tensor ops, that is
+;; ~20 transposes, two products as depthwise convolutions, a softmax and their gradients, over
+;; [B·H, T, T] tensors. Here one pass per query row does scores, mask, softmax and the value sum;
+;; the backward pass recomputes the probabilities from the saved row max and sum (no [T, T]
+;; tensor is kept), FlashAttention-style:
+;;   s_j = scale·(q_t·k_j) + bias[t, j]      p_j = exp(s_j − m_t) / l_t      o_t = Σ_j p_j v_j
+;;   D_t = dO_t·o_t    dS_j = p_j (dO_t·v_j − D_t)
+;;   dq_t = scale Σ_j dS_j k_j    dk_j += scale dS_j q_t    dv_j += p_j dO_t
+;; Keys whose bias is ≤ −5e8 (the model's MASKED = −1e9: causal and padding) are skipped: their
+;; probability is exactly 0 in float32 either way.
+;;
+;; Memory (byte offsets, f32, 16-byte aligned, D a multiple of 4; key head of query head h is
+;; h / (H / H_kv)):
+;;   q, o, dO, dq   [B, T, H, D]        k, v, dk, dv   [B, T, H_kv, D]
+;;   bias           [B, T, T]           m, l           [B, H, T]  (row max, row sum of exp)
+;;   p              [T]                 scratch
+;;
+;; Source of `causal-attention.wasm.ts` (regenerate with `npm run build:kernels`).
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; e^x for x ≤ 0, as in decode-attention.wat (Cody–Waite + degree-6 polynomial, rel. error < 2e-7).
+  (func $exp (param $x f32) (result f32)
+    (local $n f32) (local $r f32) (local $p f32)
+    (if (f32.lt (local.get $x) (f32.const -87)) (then (return (f32.const 0))))
+    (local.set $n (f32.nearest (f32.mul (local.get $x) (f32.const 1.44269504088896))))
+    (local.set $r
+      (f32.sub
+        (f32.sub (local.get $x) (f32.mul (local.get $n) (f32.const 0.693359375)))
+        (f32.mul (local.get $n) (f32.const -2.12194440e-4))))
+    (local.set $p (f32.add (f32.const 0.00833333333) (f32.mul (local.get $r) (f32.const 0.00138888889))))
+    (local.set $p (f32.add (f32.const 0.0416666667) (f32.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32.add (f32.const 0.166666667) (f32.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32.add (f32.const 0.5) (f32.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32.add (f32.const 1) (f32.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32.add (f32.const 1) (f32.mul (local.get $r) (local.get $p))))
+    (f32.mul
+      (local.get $p)
+      (f32.reinterpret_i32
+        (i32.shl (i32.add (i32.trunc_sat_f32_s (local.get $n)) (i32.const 127)) (i32.const 23)))))
+
+  ;; a·b over `bytes` bytes (a multiple of 16).
+  (func $dot (param $a i32) (param $b i32) (param $bytes i32) (result f32)
+    (local $i i32) (local $acc v128)
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $acc
+          (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+
+  ;; y += alpha·x over `bytes` bytes.
+  (func $axpy (param $y i32) (param $alpha f32) (param $x i32) (param $bytes i32)
+    (local $i i32) (local $a v128) (local $at i32)
+    (local.set $a (f32x4.splat (local.get $alpha)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $at (i32.add (local.get $y) (local.get $i)))
+        (v128.store (local.get $at)
+          (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $a) (v128.load (i32.add (local.get $x) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; y *= alpha over `bytes` bytes.
+  (func $scale (param $y i32) (param $alpha f32) (param $bytes i32)
+    (local $i i32) (local $a v128) (local $at i32)
+    (local.set $a (f32x4.splat (local.get $alpha)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $at (i32.add (local.get $y) (local.get $i)))
+        (v128.store (local.get $at) (f32x4.mul (local.get $a) (v128.load (local.get $at))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; Scores of query row `qRow` against the T keys of key head `kh` in batch `b`, with the bias
+  ;; row: p[j] = s_j, masked keys get their bias. Returns the row max.
+  (func $scores
+    (param $qRow i32) (param $keys i32) (param $keyStride i32) (param $biasRow i32) (param $p i32)
+    (param $time i32) (param $dimBytes i32) (param $scale f32) (result f32)
+    (local $j i32) (local $bias f32) (local $s f32) (local $max f32)
+    (local.set $max (f32.const -inf))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+        (local.set $bias (f32.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (f32.le (local.get $bias) (f32.const -5e8))
+          (then (local.set $s (local.get $bias)))
+          (else
+            (local.set $s
+              (f32.add
+                (f32.mul (local.get $scale)
+                  (call $dot (local.get $qRow) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes)))
+                (local.get $bias)))))
+        (f32.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (local.set $max (f32.max (local.get $max) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (local.get $max))
+
+  ;; Forward: o, and the row statistics m, l for the backward pass.
+  (func (export "forward")
+    (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32) (param $p i32)
+    (local $b i32) (local $h i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
+    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32)
+    (local $qRow i32) (local $oRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
+    (local $max f32) (local $sum f32) (local $e f32)
+    (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
+    (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
+    (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
+    (local.set $b (i32.const 0))
+    (loop $batches
+      (local.set $h (i32.const 0))
+      (loop $headLoop
+        (local.set $kh (i32.div_u (local.get $h) (local.get $group)))
+        ;; keys/values of (b, kh) start at ((b·T)·H_kv + kh)·D
+        (local.set $keys
+          (i32.add (local.get $k)
+            (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes)))))
+        (local.set $values
+          (i32.add (local.get $v)
+            (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes)))))
+        (local.set $t (i32.const 0))
+        (loop $rows
+          (local.set $qRow
+            (i32.add (local.get $q)
+              (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes)))))
+          (local.set $oRow (i32.add (local.get $o) (i32.sub (local.get $qRow) (local.get $q))))
+          (local.set $biasRow
+            (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
+          (local.set $max
+            (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
+              (local.get $time) (local.get $dimBytes) (local.get $scale)))
+          (memory.fill (local.get $oRow) (i32.const 0) (local.get $dimBytes))
+          (local.set $sum (f32.const 0))
+          (local.set $j (i32.const 0))
+          (block $done
+            (loop $keysLoop
+              (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+              (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
+              (if (f32.gt (local.get $e) (f32.const 0))
+                (then
+                  (local.set $sum (f32.add (local.get $sum) (local.get $e)))
+                  (call $axpy (local.get $oRow) (local.get $e) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $keysLoop)))
+          (call $scale (local.get $oRow) (f32.div (f32.const 1) (local.get $sum)) (local.get $dimBytes))
+          (local.set $stat
+            (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+          (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $max))
+          (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sum))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br_if $headLoop (i32.lt_u (local.get $h) (local.get $heads))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $batches (i32.lt_u (local.get $b) (local.get $batch)))))
+
+  ;; Backward: dq (overwritten), dk and dv (overwritten: zeroed here, then accumulated over the
+  ;; query heads that share each key head).
+  (func (export "backward")
+    (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32) (param $p i32)
+    (param $dO i32) (param $dq i32) (param $dk i32) (param $dv i32)
+    (local $b i32) (local $h i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
+    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $offset i32) (local $keyOffset i32)
+    (local $qRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
+    (local $max f32) (local $inverse f32) (local $prob f32) (local $rowDot f32) (local $ds f32)
+    (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
+    (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
+    (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
+    (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
+    (memory.fill (local.get $dk) (i32.const 0) (i32.mul (i32.mul (local.get $batch) (local.get $time)) (local.get $keyStride)))
+    (memory.fill (local.get $dv) (i32.const 0) (i32.mul (i32.mul (local.get $batch) (local.get $time)) (local.get $keyStride)))
+    (local.set $b (i32.const 0))
+    (loop $batches
+      (local.set $h (i32.const 0))
+      (loop $headLoop
+        (local.set $kh (i32.div_u (local.get $h) (local.get $group)))
+        (local.set $keyOffset
+          (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes))))
+        (local.set $keys (i32.add (local.get $k) (local.get $keyOffset)))
+        (local.set $values (i32.add (local.get $v) (local.get $keyOffset)))
+        (local.set $t (i32.const 0))
+        (loop $rows
+          (local.set $offset
+            (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+          (local.set $qRow (i32.add (local.get $q) (local.get $offset)))
+          (local.set $biasRow
+            (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
+          (local.set $stat
+            (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+          (local.set $max (f32.load (i32.add (local.get $m) (local.get $stat))))
+          (local.set $inverse (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $stat)))))
+          (drop
+            (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
+              (local.get $time) (local.get $dimBytes) (local.get $scale)))
+          (local.set $rowDot (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $o) (local.get $offset)) (local.get $dimBytes)))
+          (memory.fill (i32.add (local.get $dq) (local.get $offset)) (i32.const 0) (local.get $dimBytes))
+          (local.set $j (i32.const 0))
+          (block $done
+            (loop $keysLoop
+              (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+              (local.set $prob
+                (f32.mul (local.get $inverse)
+                  (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
+              (if (f32.gt (local.get $prob) (f32.const 0))
+                (then
+                  (local.set $ds
+                    (f32.mul (local.get $scale)
+                      (f32.mul (local.get $prob)
+                        (f32.sub
+                          (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
+                          (local.get $rowDot)))))
+                  (call $axpy (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                    (local.get $prob) (i32.add (local.get $dO) (local.get $offset)) (local.get $dimBytes))
+                  (call $axpy (i32.add (local.get $dq) (local.get $offset))
+                    (local.get $ds) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
+                  (call $axpy (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                    (local.get $ds) (local.get $qRow) (local.get $dimBytes))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $keysLoop)))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br_if $headLoop (i32.lt_u (local.get $h) (local.get $heads))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $batches (i32.lt_u (local.get $b) (local.get $batch))))))
