@@ -98,6 +98,19 @@ export function wasmThreadsEnvironment(): WasmThreadsEnvironment {
   return missing ? { cores, missing } : { cores };
 }
 
+/** The pthread workers created so far, and whether the module has finished starting. */
+const pthreadWorkers = new Set<NodeWorker>();
+let moduleStarted = false;
+
+/**
+ * The pool's threads wait for work forever; once the module has started they must not keep the
+ * process alive (while it starts, their 'loaded' messages are what the start-up waits for).
+ */
+function releasePthreadWorkers(): void {
+  moduleStarted = true;
+  for (const worker of pthreadWorkers) worker.unref();
+}
+
 /** A Node `Worker` that starts Emscripten's pthread workers from files instead of `blob:` URLs. */
 function pthreadWorkerClass(): typeof NodeWorker {
   const out = wasmOutDirectory();
@@ -109,8 +122,15 @@ function pthreadWorkerClass(): typeof NodeWorker {
   return class PthreadWorker extends NodeWorker {
     constructor(_url: string | URL, options?: WorkerOptions) {
       super(source, { ...options, eval: true });
-      // The pool's threads wait for work forever; they must not keep the process alive.
-      this.unref();
+      pthreadWorkers.add(this);
+    }
+    // A 'message' listener refs the worker's port again (Node's port referencing), so a worker
+    // created after start-up is unref'd once Emscripten has attached its listener.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- must match Worker.on's catch-all overload
+    override on(event: string | symbol, listener: (...args: any[]) => void): this {
+      super.on(event, listener);
+      if (moduleStarted && event === 'message') this.unref();
+      return this;
     }
     override postMessage(message: unknown, transfer?: Parameters<NodeWorker['postMessage']>[1]): void {
       const value = message as { cmd?: unknown } | null;
@@ -142,6 +162,7 @@ export function prepareThreadedWasm(
   setFlag(true);
   setThreadsCount(threads);
   return () => {
+    releasePthreadWorkers();
     os.cpus = realCpus;
     Object.defineProperty(global, 'Worker', { configurable: true, writable: true, enumerable: false, value: PthreadWorker });
   };

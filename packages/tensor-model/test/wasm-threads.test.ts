@@ -58,7 +58,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function runProbe(env: Record<string, string>): Promise<ProbeOutput> {
+function runProbe(env: Record<string, string>, killAfterMs = 90_000): Promise<ProbeOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [probe], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -69,7 +69,7 @@ function runProbe(env: Record<string, string>): Promise<ProbeOutput> {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) reject(new Error(`probe ${JSON.stringify(env)} exited ${code}:\n${stderr}`));
@@ -131,6 +131,13 @@ describe('wasm threads', () => {
     expectSameResults(failed, single);
     expectSameResults(noSharedMemory, single);
   }, 180_000);
+});
+
+describe('wasm threads and process exit', () => {
+  it('a threaded process ends by itself when its work is done (idle pool threads keep nothing alive)', async () => {
+    const natural = await runProbe({ OREAL_WASM_THREADS: '2', PROBE_NATURAL_EXIT: '1' }, 30_000);
+    expect(natural.wasmThreads.threads).toBe(2);
+  }, 60_000);
 });
 
 describe('decideWasmThreads', () => {

@@ -3,6 +3,7 @@
  * says (`OREAL_WASM_THREADS`; `PROBE_BREAK=shared-memory|worker` removes a prerequisite of the
  * threaded build first), trains a small GQA model for two AdamW steps, and prints one JSON line:
  * the thread decision, the log-probabilities after training and every weight (base64 float32).
+ * With `PROBE_NATURAL_EXIT` it does not call `process.exit`.
  */
 import { Worker } from 'node:worker_threads';
 import { SeededRng } from '@oreal-ts/core';
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  // PROBE_NATURAL_EXIT: end when the event loop empties (the pool's idle threads must not keep it alive).
+  () => (process.env.PROBE_NATURAL_EXIT ? undefined : process.exit(0)),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
