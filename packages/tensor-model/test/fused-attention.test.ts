@@ -5,8 +5,6 @@
  * and a model forward with it equal to one without.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fusedCausalAttention, FUSED_ATTENTION_ENV, useFusedAttention } from '../src/ops/fused-attention';
 import { attentionBias } from '../src/model/inputs';
@@ -55,15 +53,6 @@ afterAll(async () => {
   if (previous === undefined) delete process.env[FUSED_ATTENTION_ENV];
   else process.env[FUSED_ATTENTION_ENV] = previous;
   await setupBackend();
-});
-
-describe('causal-attention kernel', () => {
-  it('is built from its .wat source (the committed module is up to date)', async () => {
-    const { kernelModule } = await import('../scripts/build-kernels.mjs');
-    const wat = fileURLToPath(new URL('../src/kernels/causal-attention.wat', import.meta.url));
-    const committed = readFileSync(fileURLToPath(new URL('../src/kernels/causal-attention.wasm.ts', import.meta.url)), 'utf8');
-    expect(await kernelModule(wat)).toBe(committed);
-  });
 });
 
 describe.each(['wasm', 'cpu'])('fused causal attention on %s', (backend) => {

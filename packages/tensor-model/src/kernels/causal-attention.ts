@@ -6,6 +6,7 @@
  * grows to the largest call seen.
  */
 import { CAUSAL_ATTENTION_WASM_BASE64 } from './causal-attention.wasm';
+import { compileKernel, wasmApi, type WasmMemory } from './wasm-api';
 
 /** Sizes of one call. */
 export interface CausalAttentionShape {
@@ -51,18 +52,6 @@ interface KernelExports {
   ): void;
 }
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: object };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 const WASM_PAGE = 65_536;
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
@@ -70,17 +59,12 @@ let instance: { memory: WasmMemory; kernel: KernelExports } | null | undefined;
 
 function kernelInstance(): { memory: WasmMemory; kernel: KernelExports } | null {
   if (instance === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(CAUSAL_ATTENTION_WASM_BASE64), (c) => c.charCodeAt(0));
-      if (!wasm?.validate(bytes)) {
-        instance = null;
-      } else {
-        const memory = new wasm.Memory({ initial: 16 });
-        const created = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-        instance = { memory, kernel: created.exports as KernelExports };
-      }
-    } catch {
+    const compiled = compileKernel(CAUSAL_ATTENTION_WASM_BASE64);
+    if (!compiled || !wasmApi) {
       instance = null;
+    } else {
+      const memory = new wasmApi.Memory({ initial: 16 });
+      instance = { memory, kernel: new wasmApi.Instance(compiled, { env: { memory } }).exports as KernelExports };
     }
   }
   return instance;
@@ -121,6 +105,18 @@ function layout(shape: CausalAttentionShape, backward: boolean) {
   return { offsets, bytes: at, queryValues: queryBytes / 4, keyValues: keyBytes / 4, statValues: statBytes / 4 };
 }
 
+/** Copy the inputs both passes read (q, k, v, bias) to their offsets; returns a view of the memory. */
+function writeInputs(
+  memory: WasmMemory, o: ReturnType<typeof layout>['offsets'], query: Float32Array, key: Float32Array, value: Float32Array, bias: Float32Array,
+): Float32Array {
+  const heap = new Float32Array(memory.buffer);
+  heap.set(query, o.q / 4);
+  heap.set(key, o.k / 4);
+  heap.set(value, o.v / 4);
+  heap.set(bias, o.bias / 4);
+  return heap;
+}
+
 function memoryOf(bytes: number): { memory: WasmMemory; kernel: KernelExports } {
   const entry = kernelInstance() as { memory: WasmMemory; kernel: KernelExports };
   const have = entry.memory.buffer.byteLength;
@@ -141,12 +137,8 @@ export function causalAttentionForward(
     bias: [bias, shape.batch * shape.time * shape.time],
   });
   const { memory, kernel } = memoryOf(plan.bytes);
-  const heap = new Float32Array(memory.buffer);
   const o = plan.offsets;
-  heap.set(query, o.q / 4);
-  heap.set(key, o.k / 4);
-  heap.set(value, o.v / 4);
-  heap.set(bias, o.bias / 4);
+  const heap = writeInputs(memory, o, query, key, value, bias);
   kernel.forward(shape.batch, shape.time, shape.heads, shape.kvHeads, shape.headDim, scale, o.q, o.k, o.v, o.bias, o.o, o.m, o.l, o.p);
   return {
     output: heap.slice(o.o / 4, o.o / 4 + plan.queryValues),
@@ -167,12 +159,8 @@ export function causalAttentionBackward(
     rowMax: [forward.rowMax, plan.statValues], rowSum: [forward.rowSum, plan.statValues], outputGradient: [outputGradient, plan.queryValues],
   });
   const { memory, kernel } = memoryOf(plan.bytes);
-  const heap = new Float32Array(memory.buffer);
   const o = plan.offsets;
-  heap.set(query, o.q / 4);
-  heap.set(key, o.k / 4);
-  heap.set(value, o.v / 4);
-  heap.set(bias, o.bias / 4);
+  const heap = writeInputs(memory, o, query, key, value, bias);
   heap.set(forward.output, o.o / 4);
   heap.set(forward.rowMax, o.m / 4);
   heap.set(forward.rowSum, o.l / 4);

@@ -53,11 +53,13 @@ function randomArray(rng: SeededRng, length: number): Float32Array {
 }
 
 describe('decode-attention kernel', () => {
-  it('is built from its .wat source (the committed module is up to date)', async () => {
+  it('is built from its .wat source, as is every kernel here (the committed modules are up to date)', async () => {
     const { kernelModule } = await import('../../scripts/build-kernels.mjs');
-    const wat = fileURLToPath(new URL('./decode-attention.wat', import.meta.url));
-    const committed = readFileSync(fileURLToPath(new URL('./decode-attention.wasm.ts', import.meta.url)), 'utf8');
-    expect(await kernelModule(wat)).toBe(committed);
+    for (const name of ['decode-attention', 'causal-attention']) {
+      const wat = fileURLToPath(new URL(`./${name}.wat`, import.meta.url));
+      const committed = readFileSync(fileURLToPath(new URL(`./${name}.wasm.ts`, import.meta.url)), 'utf8');
+      expect(await kernelModule(wat), name).toBe(committed);
+    }
   });
 
   it('runs here (WebAssembly SIMD) and refuses head sizes it cannot take', () => {

@@ -13,6 +13,7 @@
  * took 3× longer on a new memory than on a reused one).
  */
 import { DECODE_ATTENTION_WASM_BASE64 } from './decode-attention.wasm';
+import { compileKernel, wasmApi, type WasmMemory } from './wasm-api';
 
 /** Sizes the kernel needs. */
 export interface DecodeAttentionShape {
@@ -37,29 +38,13 @@ interface KernelExports {
   exp4(a: number, b: number, c: number, d: number, out: number): void;
 }
 
-/** The part of the WebAssembly JS API used here (typed locally: the DOM lib is not part of this package's types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: object };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
 
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | null | undefined;
 
 /** The compiled kernel, or null where WebAssembly (with SIMD and bulk memory) is unavailable. */
 function decodeAttentionModule(): object | null {
   if (compiled === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(DECODE_ATTENTION_WASM_BASE64), (c) => c.charCodeAt(0));
-      compiled = wasm?.validate(bytes) ? new wasm.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
+    compiled = compileKernel(DECODE_ATTENTION_WASM_BASE64);
   }
   return compiled;
 }
@@ -187,9 +172,9 @@ export class DecodeAttentionKernel {
       throw new RangeError(`decode-attention cache of ${layout.bytes} bytes exceeds the 4 GiB of a wasm32 memory (batch ${this.shape.batch}, capacity ${layout.capacity})`);
     }
     const module = decodeAttentionModule();
-    if (!module || !wasm) throw new Error('decode-attention kernel unavailable');
-    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / WASM_PAGE)) });
-    const instance = new wasm.Instance(module, { env: { memory } });
+    if (!module || !wasmApi) throw new Error('decode-attention kernel unavailable');
+    const memory = new wasmApi.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / WASM_PAGE)) });
+    const instance = new wasmApi.Instance(module, { env: { memory } });
     return { memory, kernel: instance.exports as unknown as KernelExports };
   }
 
