@@ -9,7 +9,9 @@
  *
  * On wasm, `OREAL_WASM_THREADS` (or `options.wasmThreads`: `auto`, the default, or a count) picks
  * the multi-threaded SIMD build (`wasm-threads.ts`) when the machine has more than one core; if it
- * cannot start, the single-thread build is used and the report says why.
+ * cannot start, the single-thread build is used and the report says why. `OREAL_WASM_KERNELS`
+ * (default `oreal`) replaces tfjs-wasm kernels that are slow here by this package's, with the same
+ * results (`ops/wasm-kernels.ts`); `tfjs` keeps tfjs's own.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from '@oreal-ts/core';
@@ -24,6 +26,7 @@ import {
   type WasmThreadsDecision,
   type WasmThreadsRequest,
 } from './wasm-threads';
+import { installWasmKernels, parseWasmKernels, WASM_KERNELS_ENV, type WasmKernelsChoice } from './ops/wasm-kernels';
 
 /** A backend this package can pick. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -49,6 +52,8 @@ export interface BackendReport {
   readonly attempts: readonly BackendAttempt[];
   /** On wasm: the threads it runs and why (absent on other backends). */
   readonly wasmThreads?: WasmThreadsDecision;
+  /** On wasm: tfjs kernels replaced by this package's (`OREAL_WASM_KERNELS`; absent on other backends). */
+  readonly wasmKernels?: readonly string[];
 }
 
 /** Options of `initBackend`. */
@@ -59,6 +64,8 @@ export interface InitBackendOptions {
   readonly quiet?: boolean;
   /** wasm threads: `auto` (one per core, at most 4) or a count; overrides `OREAL_WASM_THREADS`. */
   readonly wasmThreads?: WasmThreadsRequest;
+  /** wasm kernels: `oreal` (default: replace tfjs's slow ones, same results) or `tfjs`; overrides `OREAL_WASM_KERNELS`. */
+  readonly wasmKernels?: WasmKernelsChoice;
 }
 
 /** The name TensorFlow.js registers for each of our backends. */
@@ -169,11 +176,12 @@ export function formatBackendReport(report: BackendReport): string {
   const failed = report.attempts.filter((attempt) => !attempt.ok);
   const lines = [`[tensor-model] backend: ${report.backend} (${report.reason})`];
   if (report.wasmThreads) lines.push(`  wasm threads: ${report.wasmThreads.threads} (${report.wasmThreads.reason})`);
+  if (report.wasmKernels) lines.push(`  wasm kernels replaced: ${report.wasmKernels.length ? report.wasmKernels.join(', ') : `none (${WASM_KERNELS_ENV})`}`);
   for (const attempt of failed) lines.push(`  ${attempt.backend} unavailable: ${attempt.error ?? 'unknown error'}`);
   return lines.join('\n');
 }
 
-async function select(preferred: BackendName | undefined, reason: string, wasmThreads: WasmThreadsRequest): Promise<BackendReport> {
+async function select(preferred: BackendName | undefined, reason: string, wasmThreads: WasmThreadsRequest, wasmKernels: WasmKernelsChoice): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   const order = preferred ? [preferred] : BACKEND_ORDER;
   for (const backend of order) {
@@ -181,7 +189,7 @@ async function select(preferred: BackendName | undefined, reason: string, wasmTh
       const threads = await loadBackend(backend, wasmThreads);
       attempts.push({ backend, ok: true });
       const chosen = { backend, reason: preferred ? reason : `first available in order ${BACKEND_ORDER.join(' > ')}`, attempts };
-      return threads ? { ...chosen, wasmThreads: threads } : chosen;
+      return threads ? { ...chosen, wasmThreads: threads, wasmKernels: installWasmKernels(wasmKernels) } : chosen;
     } catch (error) {
       attempts.push({ backend, ok: false, error: describe(error) });
     }
@@ -214,10 +222,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     reason = 'OREAL_BACKEND';
   }
   const wasmThreads = options.wasmThreads ?? parseWasmThreads(typeof process !== 'undefined' ? process.env.OREAL_WASM_THREADS : undefined) ?? 'auto';
+  const wasmKernels = options.wasmKernels ?? parseWasmKernels(typeof process !== 'undefined' ? process.env[WASM_KERNELS_ENV] : undefined);
   const key = preferred ?? 'auto';
   if (current && currentKey === key) return current;
   currentKey = key;
-  current = select(preferred, reason, wasmThreads).then((report) => {
+  current = select(preferred, reason, wasmThreads, wasmKernels).then((report) => {
     if (!options.quiet) process.stderr.write(formatBackendReport(report) + '\n');
     return report;
   });

@@ -5,6 +5,7 @@
  */
 export { initBackend, formatBackendReport, BACKEND_ORDER, type BackendName, type BackendReport, type BackendAttempt, type InitBackendOptions } from './backend';
 export { decideWasmThreads, parseWasmThreads, MAX_AUTO_WASM_THREADS, type WasmThreadsDecision, type WasmThreadsRequest, type WasmThreadsEnvironment } from './wasm-threads';
+export { WASM_KERNELS_ENV, parseWasmKernels, type WasmKernelsChoice } from './ops/wasm-kernels';
 export { TransformerConfigSchema, parseTransformerConfig, dimensionsOf, type TransformerConfig, type TransformerConfigInput, type ModelDimensions } from './config';
 export { createTransformerPolicy, loadTransformerPolicy, readCheckpointConfig, type TransformerPolicy, type TransformerPolicyOptions } from './policy';
 export { FUSED_ATTENTION_ENV, type FusedAttentionMode } from './ops/fused-attention';

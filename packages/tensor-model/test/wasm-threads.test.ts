@@ -15,6 +15,7 @@ import { decideWasmThreads, MAX_AUTO_WASM_THREADS, parseWasmThreads } from '../s
 interface ProbeOutput {
   readonly backend: string;
   readonly wasmThreads: { threads: number; reason: string };
+  readonly wasmKernels: string[];
   readonly logProbs: string;
   readonly weights: Record<string, string>;
 }
@@ -109,13 +110,22 @@ function expectSameResults(threaded: ProbeOutput, single: ProbeOutput): void {
 }
 
 describe('wasm threads', () => {
-  it('two threads train to the same weights and log-probabilities as one thread', async () => {
-    const [single, threaded] = await Promise.all([runProbe({ OREAL_WASM_THREADS: '1' }), runProbe({ OREAL_WASM_THREADS: '2' })]);
+  it('two threads train to the same weights and log-probabilities as one thread, with or without the replaced kernels', async () => {
+    const [single, threaded, threadedTfjsKernels] = await Promise.all([
+      runProbe({ OREAL_WASM_THREADS: '1' }),
+      runProbe({ OREAL_WASM_THREADS: '2' }),
+      runProbe({ OREAL_WASM_THREADS: '2', OREAL_WASM_KERNELS: 'tfjs' }),
+    ]);
     expect(single.wasmThreads).toEqual({ threads: 1, reason: 'requested 1, single-thread build' });
     expect(threaded.wasmThreads).toEqual({ threads: 2, reason: 'requested 2, multi-threaded SIMD build' });
+    // The replaced kernels run in the single-thread build's memory and in the threaded build's shared one.
+    expect(single.wasmKernels).toEqual(threaded.wasmKernels);
+    expect(threaded.wasmKernels).toContain('Transpose');
+    expect(threadedTfjsKernels.wasmKernels).toEqual([]);
     expect(floats(single.logProbs).length).toBe(156);
     expect(floats(single.logProbs).every((value) => Number.isFinite(value) && value < 0)).toBe(true);
     expectSameResults(threaded, single);
+    expectSameResults(threadedTfjsKernels, threaded);
   }, 180_000);
 
   it('falls back to one thread, with the reason, when the threaded build cannot start or lacks shared memory', async () => {

@@ -2,7 +2,7 @@
  * Child-process probe of `test/wasm-threads.test.ts`: starts the wasm backend as the environment
  * says (`OREAL_WASM_THREADS`; `PROBE_BREAK=shared-memory|worker` removes a prerequisite of the
  * threaded build first), trains a small GQA model for two AdamW steps, and prints one JSON line:
- * the thread decision, the log-probabilities after training and every weight (base64 float32).
+ * the thread decision, the replaced kernels (`OREAL_WASM_KERNELS`), the log-probabilities after training and every weight (base64 float32).
  * With `PROBE_NATURAL_EXIT` it does not call `process.exit`.
  */
 import { Worker } from 'node:worker_threads';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const weights: Record<string, string> = {};
   for (const [name, tensor] of policy.huggingFaceWeights()) weights[name] = toBase64(tensor.data);
   // A pipe takes a large write asynchronously: exit only once it is flushed.
-  const line = JSON.stringify({ backend: report.backend, wasmThreads: report.wasmThreads, logProbs: toBase64(logProbs), weights }) + '\n';
+  const line = JSON.stringify({ backend: report.backend, wasmThreads: report.wasmThreads, wasmKernels: report.wasmKernels, logProbs: toBase64(logProbs), weights }) + '\n';
   await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
 }
 

@@ -1,0 +1,88 @@
+/**
+ * TensorFlow.js kernels of the wasm backend replaced by faster ones that run in the backend's own
+ * memory: inputs and outputs stay where tfjs keeps them (no copies), only the loop differs.
+ *
+ * - `Transpose`: tfjs-wasm 4.22 walks the output with strided scalar reads; a training step of the
+ *   side-by-side config A spends ~20 % of its time there (187 transposes a step). The replacement
+ *   (`kernels/transpose.wat`) moves 4×4 tiles through SIMD registers or copies whole blocks. A
+ *   transpose only moves data, so results are bit-identical.
+ *
+ * Installed by `initBackend` once the wasm backend is active; `OREAL_WASM_KERNELS=tfjs` keeps
+ * tfjs's own kernels (to compare, or if a replacement misbehaves). Cases a replacement does not
+ * handle (other dtypes, permutations that reduce to no kernel form) go to the original kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '@oreal-ts/core';
+import { planTranspose, transposeKernelFor, type TransposeKernel } from '../kernels/transpose';
+import type { WasmMemory } from '../kernels/wasm-api';
+
+/** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
+export const WASM_KERNELS_ENV = 'OREAL_WASM_KERNELS';
+
+/** Which wasm kernels run. */
+export type WasmKernelsChoice = 'oreal' | 'tfjs';
+
+/** The choice in `OREAL_WASM_KERNELS` (default `oreal`); an unknown value is an error naming the variable. */
+export function parseWasmKernels(value: string | undefined): WasmKernelsChoice {
+  const choice = value?.trim() || 'oreal';
+  if (choice !== 'oreal' && choice !== 'tfjs') throw new InvalidArgumentError(WASM_KERNELS_ENV, `is "${choice}"; expected oreal or tfjs`);
+  return choice;
+}
+
+/** The part of the wasm backend the replacements use. */
+interface WasmBackendInternals {
+  readonly wasm: { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The backend's WebAssembly memory: shared in the multi-threaded build, the module's own otherwise. */
+function backendMemory(backend: WasmBackendInternals): WasmMemory | undefined {
+  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+}
+
+function offsetOf(backend: WasmBackendInternals, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error(`wasm kernels: tensor data ${String(info.dataId)} is not on the wasm backend`);
+  return data.memoryOffset;
+}
+
+const installed = new WeakSet<object>();
+
+/**
+ * Register the replacement kernels for the active wasm backend (once per backend instance).
+ * Returns the kernel names now replaced; empty when `choice` is `tfjs`, the backend is not wasm,
+ * or its memory cannot host the kernels.
+ */
+export function installWasmKernels(choice: WasmKernelsChoice): readonly string[] {
+  if (choice === 'tfjs' || tf.getBackend() !== 'wasm') return [];
+  const backend = tf.backend() as unknown as WasmBackendInternals;
+  const memory = backendMemory(backend);
+  const transposeKernel = memory ? transposeKernelFor(memory) : null;
+  if (!transposeKernel) return [];
+  if (!installed.has(backend)) {
+    installed.add(backend);
+    replaceTranspose(backend, transposeKernel);
+  }
+  return ['Transpose'];
+}
+
+function replaceTranspose(owner: WasmBackendInternals, kernel: TransposeKernel): void {
+  const original = tf.getKernel('Transpose', 'wasm');
+  if (!original) return;
+  const fallback = original.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as tf.TensorInfo;
+    const perm = (attrs as unknown as { perm: number[] }).perm;
+    const plan = x.dtype === 'float32' || x.dtype === 'int32' ? planTranspose(x.shape, perm) : null;
+    // A backend started later (tf.removeBackend, then wasm again) has another memory.
+    if (!plan || plan.kind === 'copy' || (backend as unknown) !== owner) return fallback(args);
+    const wasm = backend as unknown as WasmBackendInternals;
+    const out = wasm.makeOutput(perm.map((axis) => x.shape[axis] as number), x.dtype);
+    kernel.run(plan, offsetOf(wasm, x), offsetOf(wasm, out));
+    return out;
+  };
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}

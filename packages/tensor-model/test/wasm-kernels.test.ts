@@ -1,0 +1,147 @@
+/**
+ * The wasm backend's replaced kernels (`ops/wasm-kernels.ts`) against references: the transpose
+ * plan against an element-by-element permutation (property test), the transpose kernel on a plain
+ * and a shared memory, and `tf.transpose` on the backend with and without the replacement.
+ */
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planTranspose, transposeKernelFor, transposeReference, type TransposePlan } from '../src/kernels/transpose';
+import { installWasmKernels, parseWasmKernels } from '../src/ops/wasm-kernels';
+import type { WasmMemory } from '../src/kernels/wasm-api';
+import { setupBackend } from './support';
+
+/** What a plan does, element by element (independent of the kernel). */
+function runPlan(plan: TransposePlan, values: Float32Array): Float32Array {
+  if (plan.kind === 'copy') return values.slice();
+  const inner = plan.kind === 'blocks' ? plan.inner : 1;
+  const out = new Float32Array(values.length);
+  for (let a = 0; a < plan.outer; a++) {
+    for (let r = 0; r < plan.rows; r++) {
+      for (let c = 0; c < plan.cols; c++) {
+        for (let i = 0; i < inner; i++) {
+          out[(((a * plan.cols + c) * plan.rows + r) * inner) + i] = values[(((a * plan.rows + r) * plan.cols + c) * inner) + i] as number;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const iota = (n: number) => Float32Array.from({ length: n }, (_, i) => i + 0.5);
+const size = (shape: readonly number[]) => shape.reduce((n, s) => n * s, 1);
+
+/** A shape of rank 1–5 (sizes 1–6) and a permutation of its axes. */
+const shapeAndPerm = fc
+  .array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 })
+  .chain((shape) => fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }).map((perm) => ({ shape, perm })));
+
+describe('planTranspose', () => {
+  it('reduces the permutations of training to a kernel form', () => {
+    expect(planTranspose([2048, 128], [1, 0])).toEqual({ kind: 'elements', outer: 1, rows: 2048, cols: 128 });
+    expect(planTranspose([64, 128, 32], [0, 2, 1])).toEqual({ kind: 'elements', outer: 64, rows: 128, cols: 32 });
+    expect(planTranspose([64, 128, 32], [1, 2, 0])).toEqual({ kind: 'elements', outer: 1, rows: 64, cols: 128 * 32 });
+    expect(planTranspose([16, 128, 4, 32], [0, 2, 1, 3])).toEqual({ kind: 'blocks', outer: 16, rows: 128, cols: 4, inner: 32 });
+    expect(planTranspose([128, 64, 32], [1, 0, 2])).toEqual({ kind: 'blocks', outer: 1, rows: 128, cols: 64, inner: 32 });
+    expect(planTranspose([4, 1, 5], [0, 2, 1])).toEqual({ kind: 'copy' });
+    expect(planTranspose([2, 3, 4], [2, 1, 0])).toBeNull();
+    expect(() => planTranspose([2, 3], [0])).toThrow(/perm has 1 axes, shape 2/);
+  });
+
+  it('every plan moves each element where the permutation says (property)', () => {
+    fc.assert(
+      fc.property(shapeAndPerm, ({ shape, perm }) => {
+        const plan = planTranspose(shape, perm);
+        if (!plan) return;
+        const values = iota(size(shape));
+        expect(Array.from(runPlan(plan, values))).toEqual(transposeReference(values, shape, perm));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** The kernel on `memory`: run every planned permutation of random shapes against the reference. */
+function checkKernelOn(memory: WasmMemory): void {
+  const kernel = transposeKernelFor(memory);
+  expect(kernel).not.toBeNull();
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 11 }), { minLength: 2, maxLength: 4 }).chain((shape) =>
+        fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }).map((perm) => ({ shape, perm })),
+      ),
+      ({ shape, perm }) => {
+        const plan = planTranspose(shape, perm);
+        if (!plan || plan.kind === 'copy') return;
+        const n = size(shape);
+        const source = 64; // byte offsets, the output right after the input (+ a guard word)
+        const target = source + 4 * n + 4;
+        const heap = new Float32Array(memory.buffer);
+        heap.fill(-1);
+        heap.set(iota(n), source / 4);
+        kernel?.run(plan, source, target);
+        expect(Array.from(heap.subarray(target / 4, target / 4 + n))).toEqual(transposeReference(iota(n), shape, perm));
+        expect(heap[target / 4 + n]).toBe(-1); // nothing written past the output
+        expect(heap[target / 4 - 1]).toBe(-1); // nor between input and output
+      },
+    ),
+    { numRuns: 200 },
+  );
+}
+
+describe('transpose kernel', () => {
+  const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }).WebAssembly;
+
+  it('equals the reference on a plain memory, including sizes that are not multiples of 4', () => {
+    checkKernelOn(new WebAssemblyApi.Memory({ initial: 1 }));
+  });
+
+  it('equals the reference on a shared memory (the multi-threaded backend’s)', () => {
+    const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: 16, shared: true });
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    checkKernelOn(memory);
+  });
+});
+
+describe('wasm backend with the replaced kernels', () => {
+  beforeAll(setupBackend);
+
+  it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(installWasmKernels('oreal')).toEqual(['Transpose']);
+    const cases: [number[], number[]][] = [
+      [[37, 21], [1, 0]],
+      [[3, 9, 5], [0, 2, 1]],
+      [[3, 9, 5], [2, 0, 1]],
+      [[2, 7, 3, 6], [0, 2, 1, 3]],
+      [[2, 3, 4], [2, 1, 0]], // no kernel form: tfjs's own kernel
+      [[4, 1, 5], [0, 2, 1]], // a copy
+    ];
+    for (const [shape, perm] of cases) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const values = dtype === 'float32' ? iota(size(shape)) : Int32Array.from({ length: size(shape) }, (_, i) => i * 3 - 7);
+        const x = tf.tensor(values, shape, dtype);
+        const y = tf.transpose(x, perm);
+        expect(y.shape).toEqual(perm.map((axis) => shape[axis]));
+        expect(y.dtype).toBe(dtype);
+        expect(Array.from(y.dataSync())).toEqual(transposeReference(Array.from(values), shape, perm));
+        tf.dispose([x, y]);
+      }
+    }
+  });
+
+  it('keeps the gradient of a transpose (a transpose by the inverse permutation)', () => {
+    const x = tf.tensor(iota(2 * 5 * 3), [2, 5, 3]);
+    const weights = tf.tensor(iota(2 * 5 * 3).map((v) => v * v), [3, 2, 5]);
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.transpose(input, [2, 0, 1]), weights)))(x);
+    expect(Array.from(gradient.dataSync())).toEqual(transposeReference(Array.from(weights.dataSync()), [3, 2, 5], [1, 2, 0]));
+    tf.dispose([x, weights, gradient]);
+  });
+
+  it('returns nothing replaced for tfjs, and reads OREAL_WASM_KERNELS strictly', () => {
+    expect(installWasmKernels('tfjs')).toEqual([]);
+    expect(parseWasmKernels(undefined)).toBe('oreal');
+    expect(parseWasmKernels(' tfjs ')).toBe('tfjs');
+    expect(() => parseWasmKernels('fast')).toThrow(/OREAL_WASM_KERNELS/);
+  });
+});
