@@ -8,6 +8,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * ∂b = aᵀ·∂y for a [M, K], ∂y [M, N] → [K, N].
+ *
+ * On wasm, XNNPACK packs a product's right operand into its own layout on every call with a new
+ * tensor, and packing a tall [M, ·] operand costs more than the product itself (measured: [2048,
+ * 352] as the right operand, 10.3 ms a call vs 4.1 ms when it is already packed). So the shorter
+ * of a and ∂y is made the right operand: when K < N, ∂b = (∂yᵀ·a)ᵀ, which packs a [M, K] instead
+ * of ∂y [M, N] (4.4 ms). Each entry is the same sum over m in the same order either way.
+ */
+function weightGradient(a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  if (a.shape[1] < dy.shape[1] && tf.getBackend() === 'wasm') return tf.transpose(tf.matMul(tf.transpose(dy), a));
+  return tf.matMul(tf.transpose(a), dy);
+}
+
 const matMul2dWithGradient = tf.customGrad((a, b, save) => {
   const a2 = a as tf.Tensor2D;
   const b2 = b as tf.Tensor2D;
@@ -16,7 +30,7 @@ const matMul2dWithGradient = tf.customGrad((a, b, save) => {
     value: tf.matMul(a2, b2),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), weightGradient(sa, dy as tf.Tensor2D)];
     },
   };
 });

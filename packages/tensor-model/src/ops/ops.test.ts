@@ -20,6 +20,23 @@ describe('matMul2d', () => {
     expect(check.worst).toBeLessThan(TOLERANCE);
   });
 
+  it('has the gradients of tf.matMul whichever operand is packed (K < N and K > N)', () => {
+    for (const [m, k, n] of [[37, 5, 19], [37, 19, 5], [16, 8, 8]] as const) {
+      const a = tf.tensor2d(randomValues(m * k, `a${k}`), [m, k]);
+      const b = tf.tensor2d(randomValues(k * n, `b${n}`), [k, n]);
+      const weights = tf.tensor2d(randomValues(m * n, `w${m}`), [m, n]);
+      const loss = (product: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(product(x as tf.Tensor2D, y as tf.Tensor2D), weights));
+      const ours = tf.grads(loss(matMul2d))([a, b]);
+      const theirs = tf.grads(loss((x, y) => tf.matMul(x, y)))([a, b]);
+      for (let i = 0; i < 2; i++) {
+        expect(ours[i]?.shape).toEqual(theirs[i]?.shape);
+        const worst = tf.tidy(() => tf.max(tf.abs(tf.sub(ours[i] as tf.Tensor, theirs[i] as tf.Tensor))).dataSync()[0] as number);
+        expect(worst, `${m}×${k}×${n} gradient ${i}`).toBeLessThan(1e-5);
+      }
+      tf.dispose([a, b, weights, ...ours, ...theirs]);
+    }
+  });
+
   it('linear flattens leading axes and adds the bias', () => {
     const x = { shape: [2, 3, 4], values: randomValues(24, 3) };
     const w = { shape: [4, 2], values: randomValues(8, 4) };
