@@ -93,11 +93,11 @@ describe('transpose kernel', () => {
   const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory } }).WebAssembly;
 
   it('equals the reference on a plain memory, including sizes that are not multiples of 4', () => {
-    checkKernelOn(new WebAssemblyApi.Memory({ initial: 1 }));
+    checkKernelOn(new WebAssemblyApi.Memory({ initial: 4 })); // 256 KiB: input and output of up to 11⁴ floats
   });
 
   it('equals the reference on a shared memory (the multi-threaded backend’s)', () => {
-    const memory = new WebAssemblyApi.Memory({ initial: 1, maximum: 16, shared: true });
+    const memory = new WebAssemblyApi.Memory({ initial: 4, maximum: 16, shared: true });
     expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     checkKernelOn(memory);
   });
@@ -108,7 +108,7 @@ describe('wasm backend with the replaced kernels', () => {
 
   it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
     expect(tf.getBackend()).toBe('wasm');
-    expect(installWasmKernels('oreal')).toEqual(['Transpose']);
+    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity']);
     const cases: [number[], number[]][] = [
       [[37, 21], [1, 0]],
       [[3, 9, 5], [0, 2, 1]],
@@ -136,6 +136,24 @@ describe('wasm backend with the replaced kernels', () => {
     const gradient = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.transpose(input, [2, 0, 1]), weights)))(x);
     expect(Array.from(gradient.dataSync())).toEqual(transposeReference(Array.from(weights.dataSync()), [3, 2, 5], [1, 2, 0]));
     tf.dispose([x, weights, gradient]);
+  });
+
+  it('Identity shares the data: a clone outlives its source, frees the memory once both are gone, and strings still copy', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.tensor([1.5, -2, 3], [3]);
+    const clone = tf.clone(x);
+    expect(backend.numDataIds()).toBe(before + 1); // one buffer, two tensors
+    x.dispose();
+    expect(Array.from(clone.dataSync())).toEqual([1.5, -2, 3]);
+    clone.dispose();
+    expect(backend.numDataIds()).toBe(before);
+    const words = tf.tensor(['a', 'bc']);
+    const wordsClone = tf.clone(words);
+    words.dispose();
+    expect(wordsClone.arraySync()).toEqual(['a', 'bc']);
+    wordsClone.dispose();
+    expect(backend.numDataIds()).toBe(before);
   });
 
   it('returns nothing replaced for tfjs, and reads OREAL_WASM_KERNELS strictly', () => {

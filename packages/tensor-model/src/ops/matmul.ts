@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
  * of ∂y [M, N] (4.4 ms). Each entry is the same sum over m in the same order either way.
  */
 function weightGradient(a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
-  if (a.shape[1] < dy.shape[1] && tf.getBackend() === 'wasm') return tf.transpose(tf.matMul(tf.transpose(dy), a));
+  if (a.shape[1] < dy.shape[1] && tf.getBackend() === 'wasm') return tf.transpose(tf.matMul(tf.transpose(dy), a)) as tf.Tensor2D;
   return tf.matMul(tf.transpose(a), dy);
 }
 

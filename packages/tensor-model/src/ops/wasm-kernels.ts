@@ -6,6 +6,10 @@
  *   side-by-side config A spends ~20 % of its time there (187 transposes a step). The replacement
  *   (`kernels/transpose.wat`) moves 4×4 tiles through SIMD registers or copies whole blocks. A
  *   transpose only moves data, so results are bit-identical.
+ * - `Identity`: tfjs-wasm copies the tensor. TensorFlow.js clones every tensor a gradient saves
+ *   (`saveTensorsForBackwardMode`: ~300 clones a step of config A, ~4 % of it). The replacement
+ *   shares the data and counts one more reference, as the cpu backend's Identity and wasm's own
+ *   Reshape do; nothing on the backend writes into a tensor's memory after it is made.
  *
  * Installed by `initBackend` once the wasm backend is active; `OREAL_WASM_KERNELS=tfjs` keeps
  * tfjs's own kernels (to compare, or if a replacement misbehaves). Cases a replacement does not
@@ -34,6 +38,7 @@ interface WasmBackendInternals {
   readonly wasm: { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
 }
 
 /** The backend's WebAssembly memory: shared in the multi-threaded build, the module's own otherwise. */
@@ -63,8 +68,9 @@ export function installWasmKernels(choice: WasmKernelsChoice): readonly string[]
   if (!installed.has(backend)) {
     installed.add(backend);
     replaceTranspose(backend, transposeKernel);
+    replaceIdentity(backend);
   }
-  return ['Transpose'];
+  return ['Transpose', 'Identity'];
 }
 
 function replaceTranspose(owner: WasmBackendInternals, kernel: TransposeKernel): void {
@@ -84,5 +90,19 @@ function replaceTranspose(owner: WasmBackendInternals, kernel: TransposeKernel):
     return out;
   };
   tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
+
+function replaceIdentity(owner: WasmBackendInternals): void {
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original) return;
+  const fallback = original.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string' || (args.backend as unknown) !== owner) return fallback(args);
+    owner.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel('Identity', 'wasm');
   tf.registerKernel({ ...original, kernelFunc });
 }
