@@ -189,7 +189,7 @@ async function select(preferred: BackendName | undefined, reason: string, wasmTh
       const threads = await loadBackend(backend, wasmThreads);
       attempts.push({ backend, ok: true });
       const chosen = { backend, reason: preferred ? reason : `first available in order ${BACKEND_ORDER.join(' > ')}`, attempts };
-      return threads ? { ...chosen, wasmThreads: threads, wasmKernels: installWasmKernels(wasmKernels) } : chosen;
+      return threads ? { ...chosen, wasmThreads: threads, wasmKernels: installWasmKernels(wasmKernels, threads.threads) } : chosen;
     } catch (error) {
       attempts.push({ backend, ok: false, error: describe(error) });
     }

@@ -128,6 +128,17 @@ describe('wasm threads', () => {
     expectSameResults(threadedTfjsKernels, threaded);
   }, 180_000);
 
+  it('the fused attention kernel on the thread pool gives one thread\'s results exactly', async () => {
+    const [single, threaded] = await Promise.all([
+      runProbe({ OREAL_WASM_THREADS: '1', OREAL_FUSED_ATTENTION: 'kernel' }),
+      runProbe({ OREAL_WASM_THREADS: '2', OREAL_FUSED_ATTENTION: 'kernel' }),
+    ]);
+    expect(threaded.wasmThreads.threads).toBe(2);
+    expect(threaded.wasmKernels).toContain('CausalAttention');
+    expect(threaded.logProbs).toBe(single.logProbs); // same bytes: each unit runs on one thread, in one order
+    expect(threaded.weights).toEqual(single.weights);
+  }, 180_000);
+
   it('falls back to one thread, with the reason, when the threaded build cannot start or lacks shared memory', async () => {
     const [single, failed, noSharedMemory] = await Promise.all([
       runProbe({ OREAL_WASM_THREADS: '1' }),
@@ -145,7 +156,8 @@ describe('wasm threads', () => {
 
 describe('wasm threads and process exit', () => {
   it('a threaded process ends by itself when its work is done (idle pool threads keep nothing alive)', async () => {
-    const natural = await runProbe({ OREAL_WASM_THREADS: '2', PROBE_NATURAL_EXIT: '1' }, 30_000);
+    // With the fused attention kernel, both tfjs's pthreads and this package's kernel pool exist.
+    const natural = await runProbe({ OREAL_WASM_THREADS: '2', OREAL_FUSED_ATTENTION: 'kernel', PROBE_NATURAL_EXIT: '1' }, 30_000);
     expect(natural.wasmThreads.threads).toBe(2);
   }, 60_000);
 });

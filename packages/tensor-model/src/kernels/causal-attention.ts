@@ -5,7 +5,7 @@
  * (`ops/fused-attention.ts` adapts it to TensorFlow.js). One module instance, one memory that
  * grows to the largest call seen.
  */
-import { CAUSAL_ATTENTION_WASM_BASE64 } from './causal-attention.wasm';
+import { CAUSAL_ATTENTION_SHARED_WASM_BASE64, CAUSAL_ATTENTION_WASM_BASE64 } from './causal-attention.wasm';
 import { compileKernel, wasmApi, type WasmMemory } from './wasm-api';
 
 /** Sizes of one call. */
@@ -40,16 +40,34 @@ export interface CausalAttentionGradients {
 }
 
 type Pointer = number;
+/**
+ * The module's exports. Both passes do the work units [first, last): unit u = (batch u / H_kv,
+ * key head u % H_kv), B·H_kv units in all; p is T floats of scratch.
+ */
 interface KernelExports {
   forward(
     batch: number, time: number, heads: number, kvHeads: number, dim: number, scale: number,
-    q: Pointer, k: Pointer, v: Pointer, bias: Pointer, o: Pointer, m: Pointer, l: Pointer, p: Pointer,
+    q: Pointer, k: Pointer, v: Pointer, bias: Pointer, o: Pointer, m: Pointer, l: Pointer,
+    p: Pointer, first: number, last: number,
   ): void;
   backward(
     batch: number, time: number, heads: number, kvHeads: number, dim: number, scale: number,
-    q: Pointer, k: Pointer, v: Pointer, bias: Pointer, o: Pointer, m: Pointer, l: Pointer, p: Pointer,
-    dO: Pointer, dq: Pointer, dk: Pointer, dv: Pointer,
+    q: Pointer, k: Pointer, v: Pointer, bias: Pointer, o: Pointer, m: Pointer, l: Pointer,
+    dO: Pointer, dq: Pointer, dk: Pointer, dv: Pointer, p: Pointer, first: number, last: number,
   ): void;
+}
+
+/** Work units of one call: one per (batch row, key head). */
+export function attentionUnits(shape: CausalAttentionShape): number {
+  return shape.batch * shape.kvHeads;
+}
+
+let sharedModule: object | null | undefined;
+let plainModule: object | null | undefined;
+
+/** The compiled kernel for a memory of this kind (shared: the multi-threaded backend's); null without wasm SIMD. */
+export function causalAttentionModule(shared: boolean): object | null {
+  return shared ? (sharedModule ??= compileKernel(CAUSAL_ATTENTION_SHARED_WASM_BASE64)) : (plainModule ??= compileKernel(CAUSAL_ATTENTION_WASM_BASE64));
 }
 
 const WASM_PAGE = 65_536;
@@ -59,7 +77,7 @@ let instance: { memory: WasmMemory; kernel: KernelExports } | null | undefined;
 
 function kernelInstance(): { memory: WasmMemory; kernel: KernelExports } | null {
   if (instance === undefined) {
-    const compiled = compileKernel(CAUSAL_ATTENTION_WASM_BASE64);
+    const compiled = causalAttentionModule(false);
     if (!compiled || !wasmApi) {
       instance = null;
     } else {
@@ -139,7 +157,7 @@ export function causalAttentionForward(
   const { memory, kernel } = memoryOf(plan.bytes);
   const o = plan.offsets;
   const heap = writeInputs(memory, o, query, key, value, bias);
-  kernel.forward(shape.batch, shape.time, shape.heads, shape.kvHeads, shape.headDim, scale, o.q, o.k, o.v, o.bias, o.o, o.m, o.l, o.p);
+  kernel.forward(shape.batch, shape.time, shape.heads, shape.kvHeads, shape.headDim, scale, o.q, o.k, o.v, o.bias, o.o, o.m, o.l, o.p, 0, attentionUnits(shape));
   return {
     output: heap.slice(o.o / 4, o.o / 4 + plan.queryValues),
     rowMax: heap.slice(o.m / 4, o.m / 4 + plan.statValues),
@@ -167,7 +185,7 @@ export function causalAttentionBackward(
   heap.set(outputGradient, o.dO / 4);
   kernel.backward(
     shape.batch, shape.time, shape.heads, shape.kvHeads, shape.headDim, scale,
-    o.q, o.k, o.v, o.bias, o.o, o.m, o.l, o.p, o.dO, o.dq, o.dk, o.dv,
+    o.q, o.k, o.v, o.bias, o.o, o.m, o.l, o.dO, o.dq, o.dk, o.dv, o.p, 0, attentionUnits(shape),
   );
   return {
     query: heap.slice(o.dq / 4, o.dq / 4 + plan.queryValues),

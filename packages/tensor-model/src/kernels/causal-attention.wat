@@ -18,6 +18,7 @@
 ;;   p              [T]                 scratch
 ;;
 ;; Source of `causal-attention.wasm.ts` (regenerate with `npm run build:kernels`).
+;; @variant shared-memory (the multi-threaded backend runs it in its own memory, `ops/heap-attention.ts`)
 (module
   (import "env" "memory" (memory 1))
 
@@ -107,11 +108,14 @@
         (br $next)))
     (local.get $max))
 
-  ;; Forward: o, and the row statistics m, l for the backward pass.
+  ;; Forward: o, and the row statistics m, l for the backward pass, for the work units
+  ;; [first, last): unit u is batch u / H_kv with key head u % H_kv and its G = H / H_kv query
+  ;; heads. Units write disjoint parts of o, m and l, so threads can run units side by side.
   (func (export "forward")
     (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
-    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32) (param $p i32)
-    (local $b i32) (local $h i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32)
+    (param $p i32) (param $first i32) (param $last i32)
+    (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
     (local $dimBytes i32) (local $qStride i32) (local $keyStride i32)
     (local $qRow i32) (local $oRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
     (local $max f32) (local $sum f32) (local $e f32)
@@ -119,11 +123,12 @@
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
     (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
-    (local.set $b (i32.const 0))
-    (loop $batches
-      (local.set $h (i32.const 0))
-      (loop $headLoop
-        (local.set $kh (i32.div_u (local.get $h) (local.get $group)))
+    (local.set $u (local.get $first))
+    (block $unitsDone
+      (loop $units
+        (br_if $unitsDone (i32.ge_u (local.get $u) (local.get $last)))
+        (local.set $b (i32.div_u (local.get $u) (local.get $kvHeads)))
+        (local.set $kh (i32.rem_u (local.get $u) (local.get $kvHeads)))
         ;; keys/values of (b, kh) start at ((b·T)·H_kv + kh)·D
         (local.set $keys
           (i32.add (local.get $k)
@@ -131,49 +136,54 @@
         (local.set $values
           (i32.add (local.get $v)
             (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes)))))
-        (local.set $t (i32.const 0))
-        (loop $rows
-          (local.set $qRow
-            (i32.add (local.get $q)
-              (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes)))))
-          (local.set $oRow (i32.add (local.get $o) (i32.sub (local.get $qRow) (local.get $q))))
-          (local.set $biasRow
-            (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
-          (local.set $max
-            (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
-              (local.get $time) (local.get $dimBytes) (local.get $scale)))
-          (memory.fill (local.get $oRow) (i32.const 0) (local.get $dimBytes))
-          (local.set $sum (f32.const 0))
-          (local.set $j (i32.const 0))
-          (block $done
-            (loop $keysLoop
-              (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
-              (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
-              (if (f32.gt (local.get $e) (f32.const 0))
-                (then
-                  (local.set $sum (f32.add (local.get $sum) (local.get $e)))
-                  (call $axpy (local.get $oRow) (local.get $e) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $keysLoop)))
-          (call $scale (local.get $oRow) (f32.div (f32.const 1) (local.get $sum)) (local.get $dimBytes))
-          (local.set $stat
-            (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
-          (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $max))
-          (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sum))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))
-          (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
-        (local.set $h (i32.add (local.get $h) (i32.const 1)))
-        (br_if $headLoop (i32.lt_u (local.get $h) (local.get $heads))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br_if $batches (i32.lt_u (local.get $b) (local.get $batch)))))
+        (local.set $h (i32.mul (local.get $kh) (local.get $group)))
+        (local.set $hEnd (i32.add (local.get $h) (local.get $group)))
+        (loop $headLoop
+          (local.set $t (i32.const 0))
+          (loop $rows
+            (local.set $qRow
+              (i32.add (local.get $q)
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes)))))
+            (local.set $oRow (i32.add (local.get $o) (i32.sub (local.get $qRow) (local.get $q))))
+            (local.set $biasRow
+              (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
+            (local.set $max
+              (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
+                (local.get $time) (local.get $dimBytes) (local.get $scale)))
+            (memory.fill (local.get $oRow) (i32.const 0) (local.get $dimBytes))
+            (local.set $sum (f32.const 0))
+            (local.set $j (i32.const 0))
+            (block $done
+              (loop $keysLoop
+                (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+                (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
+                (if (f32.gt (local.get $e) (f32.const 0))
+                  (then
+                    (local.set $sum (f32.add (local.get $sum) (local.get $e)))
+                    (call $axpy (local.get $oRow) (local.get $e) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $keysLoop)))
+            (call $scale (local.get $oRow) (f32.div (f32.const 1) (local.get $sum)) (local.get $dimBytes))
+            (local.set $stat
+              (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+            (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $max))
+            (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sum))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+          (local.set $h (i32.add (local.get $h) (i32.const 1)))
+          (br_if $headLoop (i32.lt_u (local.get $h) (local.get $hEnd))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $units))))
 
-  ;; Backward: dq (overwritten), dk and dv (overwritten: zeroed here, then accumulated over the
-  ;; query heads that share each key head).
+  ;; Backward for the work units [first, last) (as in forward): dq, dk and dv overwritten. A
+  ;; unit zeroes its key head's rows of dk and dv, then accumulates over its G query heads, so
+  ;; units write disjoint memory and the sums run in the same order whatever the thread count.
   (func (export "backward")
     (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
-    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32) (param $p i32)
+    (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32)
     (param $dO i32) (param $dq i32) (param $dk i32) (param $dv i32)
-    (local $b i32) (local $h i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
+    (param $p i32) (param $first i32) (param $last i32)
+    (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
     (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $offset i32) (local $keyOffset i32)
     (local $qRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
     (local $max f32) (local $inverse f32) (local $prob f32) (local $rowDot f32) (local $ds f32)
@@ -181,59 +191,69 @@
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
     (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
-    (memory.fill (local.get $dk) (i32.const 0) (i32.mul (i32.mul (local.get $batch) (local.get $time)) (local.get $keyStride)))
-    (memory.fill (local.get $dv) (i32.const 0) (i32.mul (i32.mul (local.get $batch) (local.get $time)) (local.get $keyStride)))
-    (local.set $b (i32.const 0))
-    (loop $batches
-      (local.set $h (i32.const 0))
-      (loop $headLoop
-        (local.set $kh (i32.div_u (local.get $h) (local.get $group)))
+    (local.set $u (local.get $first))
+    (block $unitsDone
+      (loop $units
+        (br_if $unitsDone (i32.ge_u (local.get $u) (local.get $last)))
+        (local.set $b (i32.div_u (local.get $u) (local.get $kvHeads)))
+        (local.set $kh (i32.rem_u (local.get $u) (local.get $kvHeads)))
         (local.set $keyOffset
           (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes))))
         (local.set $keys (i32.add (local.get $k) (local.get $keyOffset)))
         (local.set $values (i32.add (local.get $v) (local.get $keyOffset)))
-        (local.set $t (i32.const 0))
-        (loop $rows
-          (local.set $offset
-            (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
-          (local.set $qRow (i32.add (local.get $q) (local.get $offset)))
-          (local.set $biasRow
-            (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
-          (local.set $stat
-            (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
-          (local.set $max (f32.load (i32.add (local.get $m) (local.get $stat))))
-          (local.set $inverse (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $stat)))))
-          (drop
-            (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
-              (local.get $time) (local.get $dimBytes) (local.get $scale)))
-          (local.set $rowDot (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $o) (local.get $offset)) (local.get $dimBytes)))
-          (memory.fill (i32.add (local.get $dq) (local.get $offset)) (i32.const 0) (local.get $dimBytes))
-          (local.set $j (i32.const 0))
-          (block $done
-            (loop $keysLoop
-              (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
-              (local.set $prob
-                (f32.mul (local.get $inverse)
-                  (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
-              (if (f32.gt (local.get $prob) (f32.const 0))
-                (then
-                  (local.set $ds
-                    (f32.mul (local.get $scale)
-                      (f32.mul (local.get $prob)
-                        (f32.sub
-                          (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
-                          (local.get $rowDot)))))
-                  (call $axpy (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                    (local.get $prob) (i32.add (local.get $dO) (local.get $offset)) (local.get $dimBytes))
-                  (call $axpy (i32.add (local.get $dq) (local.get $offset))
-                    (local.get $ds) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
-                  (call $axpy (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                    (local.get $ds) (local.get $qRow) (local.get $dimBytes))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $keysLoop)))
-          (local.set $t (i32.add (local.get $t) (i32.const 1)))
-          (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
-        (local.set $h (i32.add (local.get $h) (i32.const 1)))
-        (br_if $headLoop (i32.lt_u (local.get $h) (local.get $heads))))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br_if $batches (i32.lt_u (local.get $b) (local.get $batch))))))
+        ;; Zero this key head's rows of dk and dv.
+        (local.set $j (i32.const 0))
+        (loop $zero
+          (memory.fill (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride)))) (i32.const 0) (local.get $dimBytes))
+          (memory.fill (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride)))) (i32.const 0) (local.get $dimBytes))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $zero (i32.lt_u (local.get $j) (local.get $time))))
+        (local.set $h (i32.mul (local.get $kh) (local.get $group)))
+        (local.set $hEnd (i32.add (local.get $h) (local.get $group)))
+        (loop $headLoop
+          (local.set $t (i32.const 0))
+          (loop $rows
+            (local.set $offset
+              (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+            (local.set $qRow (i32.add (local.get $q) (local.get $offset)))
+            (local.set $biasRow
+              (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
+            (local.set $stat
+              (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+            (local.set $max (f32.load (i32.add (local.get $m) (local.get $stat))))
+            (local.set $inverse (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $stat)))))
+            (drop
+              (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
+                (local.get $time) (local.get $dimBytes) (local.get $scale)))
+            (local.set $rowDot (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $o) (local.get $offset)) (local.get $dimBytes)))
+            (memory.fill (i32.add (local.get $dq) (local.get $offset)) (i32.const 0) (local.get $dimBytes))
+            (local.set $j (i32.const 0))
+            (block $done
+              (loop $keysLoop
+                (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+                (local.set $prob
+                  (f32.mul (local.get $inverse)
+                    (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
+                (if (f32.gt (local.get $prob) (f32.const 0))
+                  (then
+                    (local.set $ds
+                      (f32.mul (local.get $scale)
+                        (f32.mul (local.get $prob)
+                          (f32.sub
+                            (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
+                            (local.get $rowDot)))))
+                    (call $axpy (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                      (local.get $prob) (i32.add (local.get $dO) (local.get $offset)) (local.get $dimBytes))
+                    (call $axpy (i32.add (local.get $dq) (local.get $offset))
+                      (local.get $ds) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
+                    (call $axpy (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                      (local.get $ds) (local.get $qRow) (local.get $dimBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $keysLoop)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+          (local.set $h (i32.add (local.get $h) (i32.const 1)))
+          (br_if $headLoop (i32.lt_u (local.get $h) (local.get $hEnd))))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $units))))
+)

@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@oreal-ts/core';
 import { causalAttentionBackward, causalAttentionForward, causalAttentionSupported, type CausalAttentionShape } from '../kernels/causal-attention';
+import { heapAttentionAvailable, heapCausalAttention } from './heap-attention';
 
 /** How full forwards compute attention: `kernel` (wasm SIMD), `tensors` (TensorFlow.js ops), or `auto`. */
 export type FusedAttentionMode = 'auto' | 'kernel' | 'tensors';
@@ -60,6 +61,12 @@ function hostBias(bias: tf.Tensor): Float32Array {
  * q [B, T, H, D], k, v [B, T, H_kv, D], bias [B, 1, 1, T, T] (0 or MASKED) → [B, T, H, D].
  */
 export function fusedCausalAttention(query: tf.Tensor4D, key: tf.Tensor4D, value: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+  if (heapAttentionAvailable()) return heapCausalAttention(query, key, value, bias);
+  return hostCausalAttention(query, key, value, bias);
+}
+
+/** The same through host copies in the kernel's own memory (the cpu backend, or wasm without the heap kernels). */
+export function hostCausalAttention(query: tf.Tensor4D, key: tf.Tensor4D, value: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
   const [batch, time, heads, headDim] = query.shape;
   const kvHeads = key.shape[2];
   if (bias.size !== batch * time * time) {

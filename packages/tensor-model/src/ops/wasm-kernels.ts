@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@oreal-ts/core';
 import { planTranspose, transposeKernelFor, type TransposeKernel } from '../kernels/transpose';
 import type { WasmMemory } from '../kernels/wasm-api';
+import { registerHeapAttention, type HeapBackend } from './heap-attention';
 
 /** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
 export const WASM_KERNELS_ENV = 'OREAL_WASM_KERNELS';
@@ -34,8 +35,8 @@ export function parseWasmKernels(value: string | undefined): WasmKernelsChoice {
 }
 
 /** The part of the wasm backend the replacements use. */
-interface WasmBackendInternals {
-  readonly wasm: { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
+interface WasmBackendInternals extends HeapBackend {
+  readonly wasm: HeapBackend['wasm'] & { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   incRef(dataId: object): void;
@@ -52,25 +53,27 @@ function offsetOf(backend: WasmBackendInternals, info: tf.TensorInfo): number {
   return data.memoryOffset;
 }
 
-const installed = new WeakSet<object>();
+const added = new WeakMap<object, readonly string[]>();
 
 /**
- * Register the replacement kernels for the active wasm backend (once per backend instance).
- * Returns the kernel names now replaced; empty when `choice` is `tfjs`, the backend is not wasm,
- * or its memory cannot host the kernels.
+ * Register the replacement kernels for the active wasm backend (once per backend instance), and
+ * the heap causal-attention kernels (`ops/heap-attention.ts`, on `threads` threads). Returns the
+ * kernel names now replaced or added; empty when `choice` is `tfjs`, the backend is not wasm, or
+ * its memory cannot host the kernels.
  */
-export function installWasmKernels(choice: WasmKernelsChoice): readonly string[] {
+export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): readonly string[] {
   if (choice === 'tfjs' || tf.getBackend() !== 'wasm') return [];
   const backend = tf.backend() as unknown as WasmBackendInternals;
   const memory = backendMemory(backend);
   const transposeKernel = memory ? transposeKernelFor(memory) : null;
   if (!transposeKernel) return [];
-  if (!installed.has(backend)) {
-    installed.add(backend);
-    replaceTranspose(backend, transposeKernel);
-    replaceIdentity(backend);
-  }
-  return ['Transpose', 'Identity'];
+  const known = added.get(backend);
+  if (known) return known;
+  replaceTranspose(backend, transposeKernel);
+  replaceIdentity(backend);
+  const names = ['Transpose', 'Identity', ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : [])];
+  added.set(backend, names);
+  return names;
 }
 
 function replaceTranspose(owner: WasmBackendInternals, kernel: TransposeKernel): void {
