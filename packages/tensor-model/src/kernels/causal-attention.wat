@@ -83,13 +83,94 @@
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next))))
 
+  ;; e^x on four lanes, lane for lane the same operations as $exp (so the same values).
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896)))))
+    (local.set $r
+      (f32x4.sub
+        (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+        (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r) (f32x4.splat (f32.const 0.00138888889)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (v128.bitselect
+      (v128.const i32x4 0 0 0 0)
+      (f32x4.mul
+        (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23)))
+      (f32x4.lt (local.get $x) (f32x4.splat (f32.const -87)))))
+
+  ;; The four dot products a·b_i, b_i = b + i·stride (i < 4), over `bytes` bytes (a multiple of
+  ;; 16): a is read once for the four. Each is summed lane by lane and then (l0 + l1) + (l2 + l3),
+  ;; exactly as $dot does.
+  (func $dot4 (param $a i32) (param $b i32) (param $stride i32) (param $bytes i32) (result v128)
+    (local $i i32) (local $x v128) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $s01 v128) (local $s23 v128)
+    (local.set $b1 (i32.add (local.get $b) (local.get $stride)))
+    (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))
+    (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $i))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $b) (local.get $i))))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $b1) (local.get $i))))))
+        (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $b2) (local.get $i))))))
+        (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $b3) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    ;; s01 = [acc0 l0+l1, acc0 l2+l3, acc1 l0+l1, acc1 l2+l3], s23 likewise.
+    (local.set $s01
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc0) (local.get $acc1))
+        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc0) (local.get $acc1))))
+    (local.set $s23
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc2) (local.get $acc3))
+        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc2) (local.get $acc3))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))
+
+  ;; Whether all four lanes of a bias block are masked (≤ −5e8).
+  (func $allMasked (param $bias v128) (result i32)
+    (i32x4.all_true (f32x4.le (local.get $bias) (f32x4.splat (f32.const -5e8)))))
+
   ;; Scores of query row `qRow` against the T keys of key head `kh` in batch `b`, with the bias
-  ;; row: p[j] = s_j, masked keys get their bias. Returns the row max.
+  ;; row: p[j] = s_j, masked keys get their bias. Returns the row max. Keys go four at a time
+  ;; (q read once per four; a block of four masked keys costs no product), then one at a time.
   (func $scores
     (param $qRow i32) (param $keys i32) (param $keyStride i32) (param $biasRow i32) (param $p i32)
     (param $time i32) (param $dimBytes i32) (param $scale f32) (result f32)
-    (local $j i32) (local $bias f32) (local $s f32) (local $max f32)
-    (local.set $max (f32.const -inf))
+    (local $j i32) (local $bias f32) (local $s f32) (local $max f32) (local $biases v128) (local $block v128) (local $maxes v128)
+    (local.set $maxes (f32x4.splat (f32.const -inf)))
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+        (local.set $biases (v128.load (i32.add (local.get $biasRow) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (call $allMasked (local.get $biases))
+          (then (local.set $block (local.get $biases)))
+          (else
+            (local.set $block
+              (v128.bitselect
+                (local.get $biases)
+                (f32x4.add
+                  (f32x4.mul (f32x4.splat (local.get $scale))
+                    (call $dot4 (local.get $qRow) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes)))
+                  (local.get $biases))
+                (f32x4.le (local.get $biases) (f32x4.splat (f32.const -5e8)))))))
+        (v128.store (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))) (local.get $block))
+        (local.set $maxes (f32x4.max (local.get $maxes) (local.get $block)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $blocks)))
+    (local.set $max
+      (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $maxes)) (f32x4.extract_lane 1 (local.get $maxes)))
+        (f32.max (f32x4.extract_lane 2 (local.get $maxes)) (f32x4.extract_lane 3 (local.get $maxes)))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
@@ -108,6 +189,84 @@
         (br $next)))
     (local.get $max))
 
+  ;; o += Σ_i e_i·v_i over four keys v_i = v + i·stride, `bytes` bytes; o read and written once.
+  ;; Each element gets the four terms one after another, in key order.
+  (func $accumulate4 (param $o i32) (param $e v128) (param $v i32) (param $stride i32) (param $bytes i32)
+    (local $i i32) (local $at i32) (local $acc v128) (local $v1 i32) (local $v2 i32) (local $v3 i32)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local.set $e0 (i32x4.splat (i32x4.extract_lane 0 (local.get $e))))
+    (local.set $e1 (i32x4.splat (i32x4.extract_lane 1 (local.get $e))))
+    (local.set $e2 (i32x4.splat (i32x4.extract_lane 2 (local.get $e))))
+    (local.set $e3 (i32x4.splat (i32x4.extract_lane 3 (local.get $e))))
+    (local.set $v1 (i32.add (local.get $v) (local.get $stride)))
+    (local.set $v2 (i32.add (local.get $v1) (local.get $stride)))
+    (local.set $v3 (i32.add (local.get $v2) (local.get $stride)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $at (i32.add (local.get $o) (local.get $i)))
+        (local.set $acc (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $e0) (v128.load (i32.add (local.get $v) (local.get $i))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $e1) (v128.load (i32.add (local.get $v1) (local.get $i))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $e2) (v128.load (i32.add (local.get $v2) (local.get $i))))))
+        (v128.store (local.get $at) (f32x4.add (local.get $acc) (f32x4.mul (local.get $e3) (v128.load (i32.add (local.get $v3) (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; The backward update of four keys k_i, v_i (i < 4, rows `stride` apart) for one query row:
+  ;;   dv_i += prob_i·dO     dq += ds_i·k_i     dk_i += ds_i·q
+  ;; over `bytes` bytes, dO, q and dq read once for the four; each element gets the terms in key order.
+  (func $backward4
+    (param $prob v128) (param $ds v128) (param $dO i32) (param $q i32) (param $dq i32)
+    (param $k i32) (param $dk i32) (param $dv i32) (param $stride i32) (param $bytes i32)
+    (local $i i32) (local $g v128) (local $x v128) (local $acc v128) (local $at i32)
+    (local $stride1 i32) (local $stride2 i32) (local $stride3 i32)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local.set $stride1 (local.get $stride))
+    (local.set $stride2 (i32.shl (local.get $stride) (i32.const 1)))
+    (local.set $stride3 (i32.mul (local.get $stride) (i32.const 3)))
+    (local.set $p0 (i32x4.splat (i32x4.extract_lane 0 (local.get $prob))))
+    (local.set $p1 (i32x4.splat (i32x4.extract_lane 1 (local.get $prob))))
+    (local.set $p2 (i32x4.splat (i32x4.extract_lane 2 (local.get $prob))))
+    (local.set $p3 (i32x4.splat (i32x4.extract_lane 3 (local.get $prob))))
+    (local.set $d0 (i32x4.splat (i32x4.extract_lane 0 (local.get $ds))))
+    (local.set $d1 (i32x4.splat (i32x4.extract_lane 1 (local.get $ds))))
+    (local.set $d2 (i32x4.splat (i32x4.extract_lane 2 (local.get $ds))))
+    (local.set $d3 (i32x4.splat (i32x4.extract_lane 3 (local.get $ds))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $g (v128.load (i32.add (local.get $dO) (local.get $i))))
+        (local.set $x (v128.load (i32.add (local.get $q) (local.get $i))))
+        (local.set $acc (v128.load (i32.add (local.get $dq) (local.get $i))))
+        ;; key 0
+        (local.set $at (i32.add (local.get $dv) (local.get $i)))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $p0) (local.get $g))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d0) (v128.load (i32.add (local.get $k) (local.get $i))))))
+        (local.set $at (i32.add (local.get $dk) (local.get $i)))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $d0) (local.get $x))))
+        ;; key 1
+        (local.set $at (i32.add (local.get $dv) (i32.add (local.get $stride1) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $p1) (local.get $g))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d1) (v128.load (i32.add (local.get $k) (i32.add (local.get $stride1) (local.get $i)))))))
+        (local.set $at (i32.add (local.get $dk) (i32.add (local.get $stride1) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $d1) (local.get $x))))
+        ;; key 2
+        (local.set $at (i32.add (local.get $dv) (i32.add (local.get $stride2) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $p2) (local.get $g))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d2) (v128.load (i32.add (local.get $k) (i32.add (local.get $stride2) (local.get $i)))))))
+        (local.set $at (i32.add (local.get $dk) (i32.add (local.get $stride2) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $d2) (local.get $x))))
+        ;; key 3
+        (local.set $at (i32.add (local.get $dv) (i32.add (local.get $stride3) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $p3) (local.get $g))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d3) (v128.load (i32.add (local.get $k) (i32.add (local.get $stride3) (local.get $i)))))))
+        (local.set $at (i32.add (local.get $dk) (i32.add (local.get $stride3) (local.get $i))))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $d3) (local.get $x))))
+        (v128.store (i32.add (local.get $dq) (local.get $i)) (local.get $acc))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
   ;; Forward: o, and the row statistics m, l for the backward pass, for the work units
   ;; [first, last): unit u is batch u / H_kv with key head u % H_kv and its G = H / H_kv query
   ;; heads. Units write disjoint parts of o, m and l, so threads can run units side by side.
@@ -118,7 +277,7 @@
     (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
     (local $dimBytes i32) (local $qStride i32) (local $keyStride i32)
     (local $qRow i32) (local $oRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
-    (local $max f32) (local $sum f32) (local $e f32)
+    (local $max f32) (local $sum f32) (local $e f32) (local $e4 v128)
     (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
@@ -153,6 +312,20 @@
             (memory.fill (local.get $oRow) (i32.const 0) (local.get $dimBytes))
             (local.set $sum (f32.const 0))
             (local.set $j (i32.const 0))
+            ;; Four keys at a time: e = exp(s − max) on four lanes, the sum in key order, o += Σ e·v.
+            (block $blocksDone
+              (loop $blocks
+                (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+                (local.set $e4 (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max)))))
+                (if (v128.any_true (local.get $e4))
+                  (then
+                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 0 (local.get $e4))))
+                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 1 (local.get $e4))))
+                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 2 (local.get $e4))))
+                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 3 (local.get $e4))))
+                    (call $accumulate4 (local.get $oRow) (local.get $e4) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $blocks)))
             (block $done
               (loop $keysLoop
                 (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
@@ -186,7 +359,7 @@
     (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
     (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $offset i32) (local $keyOffset i32)
     (local $qRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
-    (local $max f32) (local $inverse f32) (local $prob f32) (local $rowDot f32) (local $ds f32)
+    (local $max f32) (local $inverse f32) (local $prob f32) (local $rowDot f32) (local $ds f32) (local $prob4 v128) (local $ds4 v128)
     (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
@@ -228,6 +401,29 @@
             (local.set $rowDot (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $o) (local.get $offset)) (local.get $dimBytes)))
             (memory.fill (i32.add (local.get $dq) (local.get $offset)) (i32.const 0) (local.get $dimBytes))
             (local.set $j (i32.const 0))
+            ;; Four keys at a time (see $backward4), then one at a time.
+            (block $blocksDone
+              (loop $blocks
+                (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+                (local.set $prob4
+                  (f32x4.mul (f32x4.splat (local.get $inverse))
+                    (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max))))))
+                (if (v128.any_true (local.get $prob4))
+                  (then
+                    (local.set $ds4
+                      (f32x4.mul (f32x4.splat (local.get $scale))
+                        (f32x4.mul (local.get $prob4)
+                          (f32x4.sub
+                            (call $dot4 (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))
+                            (f32x4.splat (local.get $rowDot))))))
+                    (call $backward4 (local.get $prob4) (local.get $ds4)
+                      (i32.add (local.get $dO) (local.get $offset)) (local.get $qRow) (i32.add (local.get $dq) (local.get $offset))
+                      (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride)))
+                      (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                      (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
+                      (local.get $keyStride) (local.get $dimBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $blocks)))
             (block $done
               (loop $keysLoop
                 (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
