@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { planTranspose, transposeKernelFor, transposeReference, type TransposePlan } from '../src/kernels/transpose';
 import { installWasmKernels, parseWasmKernels } from '../src/ops/wasm-kernels';
 import type { WasmMemory } from '../src/kernels/wasm-api';
-import { setupBackend } from './support';
+import { heapAdamW } from '../src/ops/heap-adamw';
+import { adamWWithTensorOps } from '../src/training/adamw';
+import { randomValues, setupBackend } from './support';
 
 /** What a plan does, element by element (independent of the kernel). */
 function runPlan(plan: TransposePlan, values: Float32Array): Float32Array {
@@ -108,7 +110,7 @@ describe('wasm backend with the replaced kernels', () => {
 
   it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
     expect(tf.getBackend()).toBe('wasm');
-    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity']);
+    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'CausalAttention', 'AdamW']);
     const cases: [number[], number[]][] = [
       [[37, 21], [1, 0]],
       [[3, 9, 5], [0, 2, 1]],
@@ -154,6 +156,23 @@ describe('wasm backend with the replaced kernels', () => {
     expect(wordsClone.arraySync()).toEqual(['a', 'bc']);
     wordsClone.dispose();
     expect(backend.numDataIds()).toBe(before);
+  });
+
+  it('AdamW in one kernel gives the tensor ops\' bits (with and without decay and clipping, sizes not multiples of 4)', () => {
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    for (const [size, weightDecay, clip, step] of [[185, 0.01, 1, 1], [64, 0, 0.37, 3], [3, 0.1, 0.9, 250]] as const) {
+      const parameter = tf.tensor(randomValues(size, `p${size}`));
+      const gradient = tf.tensor(randomValues(size, `g${size}`, 3));
+      const m = tf.tensor(randomValues(size, `m${size}`, 0.1));
+      const v = tf.tensor(randomValues(size, `v${size}`, 0.1).map(Math.abs));
+      const hyper = { learningRate: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay, step, clip };
+      const fused = heapAdamW(parameter, gradient, m, v, hyper);
+      const reference = adamWWithTensorOps(parameter, gradient, m, v, hyper);
+      fused.forEach((t, i) => expect(bits(t), `output ${i} of size ${size}`).toEqual(bits(reference[i] as tf.Tensor)));
+      expect(Math.max(...Array.from(tf.tidy(() => tf.abs(tf.sub(fused[0], parameter))).dataSync()))).toBeGreaterThan(1e-4); // it moved
+      tf.dispose([parameter, gradient, m, v, ...fused, ...reference]);
+    }
+    expect(() => tf.tidy(() => heapAdamW(tf.zeros([4]), tf.zeros([3]), tf.zeros([4]), tf.zeros([4]), { learningRate: 1, beta1: 0.9, beta2: 0.9, epsilon: 1, weightDecay: 0, step: 1, clip: 1 }))).toThrow(/gradient must be float32 of the parameter's shape/);
   });
 
   it('returns nothing replaced for tfjs, and reads OREAL_WASM_KERNELS strictly', () => {

@@ -10,10 +10,14 @@
  * sequences). Equal to the tensor formulation up to float rounding (tested to 1e-5, and against
  * finite differences).
  *
- * `OREAL_FUSED_ATTENTION` = `kernel` | `tensors` | `auto` (default; = `tensors` for now). The
- * kernel runs one key per pass on one thread (~4 GFLOP/s); with both cores on the tensor path it
- * is slower on the side-by-side configurations (A: 669 vs 604 ms a step, B: 2,824 vs 2,802 ms), so
- * `auto` does not pick it yet (README "Speed").
+ * On the wasm backend the kernel runs in the backend's own memory on every wasm thread
+ * (`ops/heap-attention.ts`); elsewhere (cpu) on host copies in its own memory, one thread.
+ *
+ * `OREAL_FUSED_ATTENTION` = `kernel` | `tensors` | `auto` (default). `auto` picks the kernel where
+ * it runs in the backend's memory (wasm with `OREAL_WASM_KERNELS=oreal`, the default): there it is
+ * faster than the tensor formulation (config A, 2 threads: ~19 ms a layer forward and backward,
+ * against ~35 ms of depthwise products, transposes and softmax). On cpu `auto` keeps the tensors.
+ * The kernel sums in another order than the tensor ops, so results differ at float rounding.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@oreal-ts/core';
@@ -41,7 +45,7 @@ export function useFusedAttention(shape: Pick<CausalAttentionShape, 'heads' | 'k
     if (!supported) throw new InvalidArgumentError(FUSED_ATTENTION_ENV, `the wasm kernel needs WebAssembly SIMD and a head dimension divisible by 4 (got ${shape.headDim})`);
     return true;
   }
-  return false;
+  return supported && heapAttentionAvailable();
 }
 
 /** Host copy of a [B, 1, 1, T, T] bias, read once per bias tensor. */

@@ -11,6 +11,10 @@
  *   shares the data and counts one more reference, as the cpu backend's Identity and wasm's own
  *   Reshape do; nothing on the backend writes into a tensor's memory after it is made.
  *
+ * Added as kernels of their own (same memory, no copies): causal attention with its gradient
+ * (`heap-attention.ts`, on every wasm thread) and the AdamW step of one parameter (`heap-adamw.ts`,
+ * bit-identical to the tensor ops it replaces).
+ *
  * Installed by `initBackend` once the wasm backend is active; `OREAL_WASM_KERNELS=tfjs` keeps
  * tfjs's own kernels (to compare, or if a replacement misbehaves). Cases a replacement does not
  * handle (other dtypes, permutations that reduce to no kernel form) go to the original kernel.
@@ -19,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@oreal-ts/core';
 import { planTranspose, transposeKernelFor, type TransposeKernel } from '../kernels/transpose';
 import type { WasmMemory } from '../kernels/wasm-api';
+import { registerHeapAdamW } from './heap-adamw';
 import { registerHeapAttention, type HeapBackend } from './heap-attention';
 
 /** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
@@ -71,7 +76,12 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
   if (known) return known;
   replaceTranspose(backend, transposeKernel);
   replaceIdentity(backend);
-  const names = ['Transpose', 'Identity', ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : [])];
+  const names = [
+    'Transpose',
+    'Identity',
+    ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
+    ...(memory && registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
+  ];
   added.set(backend, names);
   return names;
 }

@@ -100,8 +100,8 @@ export class ParameterTrainer {
       if (!parameter) continue;
       const m = this.moment(this.firstMoments, name, parameter);
       const v = this.moment(this.secondMoments, name, parameter);
-      const scaled = coefficient < 1 ? tf.mul(gradient, coefficient) : gradient;
-      adamWUpdate(parameter, scaled, m, v, {
+      adamWUpdate(parameter, gradient, m, v, {
+        clip: coefficient,
         learningRate,
         beta1: this.options.beta1,
         beta2: this.options.beta2,
@@ -109,7 +109,6 @@ export class ParameterTrainer {
         weightDecay: this.decays(name) ? this.options.weightDecay : 0,
         step: this.step,
       });
-      if (scaled !== gradient) scaled.dispose();
     }
     this.clear();
     return { step: this.step, gradNorm, clipped: coefficient < 1, learningRate };
