@@ -3,6 +3,7 @@
  * log-probs, KV-cache decoding, training (AdamW + warm-up/cosine + clipping + accumulation) and
  * Hugging Face checkpoints.
  */
+import type { FusedAttentionMode } from './ops/fused-attention';
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,6 +36,12 @@ export interface TransformerPolicyOptions {
    * (TensorFlow.js ops) or `auto` (the kernel on wasm/cpu). Default: `OREAL_DECODE_ATTENTION`, else `auto`.
    */
   readonly decodeAttention?: DecodeAttentionMode;
+  /**
+   * Attention of forwards without a cache (training, log-probs): `kernel` (fused wasm SIMD
+   * kernel), `tensors` (TensorFlow.js ops) or `auto`. Default: `OREAL_FUSED_ATTENTION`, else
+   * `auto` (the kernel on wasm). The two differ at float rounding; pin one to reproduce a run.
+   */
+  readonly fusedAttention?: FusedAttentionMode;
 }
 
 /** A trainable Llama/Qwen2 policy. */
@@ -44,6 +51,8 @@ export interface TransformerPolicy extends TrainablePolicy {
   readonly trainingOptions: TrainingOptions;
   /** Optimiser steps taken. */
   readonly step: number;
+  /** Attention of forwards without a cache (the `fusedAttention` option; undefined: `OREAL_FUSED_ATTENTION`, else auto). Copied by `clone`. */
+  fusedAttention: FusedAttentionMode | undefined;
   /** An independent copy of the weights with a fresh optimiser. */
   clone(options?: { training?: Partial<TrainingOptions>; id?: string }): TransformerPolicy;
   /** Change optimiser/schedule options; moments and step count are kept. */
@@ -75,6 +84,7 @@ class Policy extends TrainableDecoder implements TransformerPolicy {
     this.vocabSize = config.vocab_size;
     this.microBatchSize = options.microBatchSize;
     this.decodeAttention = options.decodeAttention;
+    this.fusedAttention = options.fusedAttention;
   }
 
   protected huggingFaceParts(): HuggingFacePart[] {
@@ -135,6 +145,7 @@ class Policy extends TrainableDecoder implements TransformerPolicy {
       training: { ...this.trainingOptions, ...options.training },
       ...(this.microBatchSize === undefined ? {} : { microBatchSize: this.microBatchSize }),
       ...(this.decodeAttention === undefined ? {} : { decodeAttention: this.decodeAttention }),
+      ...(this.fusedAttention === undefined ? {} : { fusedAttention: this.fusedAttention }),
     });
     for (const [name, variable] of this.parameters) copy.parameters.get(name)?.assign(variable);
     return copy;
@@ -166,7 +177,7 @@ export async function readCheckpointConfig(dir: string): Promise<TransformerConf
  */
 export async function loadTransformerPolicy(
   dir: string,
-  options: { training?: Partial<TrainingOptions>; id?: string; microBatchSize?: number; heapLimitBytes?: number } = {},
+  options: { training?: Partial<TrainingOptions>; id?: string; microBatchSize?: number; heapLimitBytes?: number; fusedAttention?: FusedAttentionMode } = {},
 ): Promise<TransformerPolicy> {
   const config = await readCheckpointConfig(dir);
   assertWeightsFit(dimensionsOf(config), tf.getBackend(), join(dir, 'config.json'), options.heapLimitBytes ?? backendHeapLimit(tf.getBackend()));

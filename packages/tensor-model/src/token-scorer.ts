@@ -78,6 +78,7 @@ export function createTokenScorer(
     throw new InvalidArgumentError('from', 'must be a policy made by createTransformerPolicy or loadTransformerPolicy');
   }
   const scorer = new Scorer(from.config, null, options);
+  scorer.fusedAttention = from.fusedAttention; // the backbone's attention, as the policy's
   const policyParameters = from.parameters;
   for (const [name, variable] of scorer.parameters) {
     const source = policyParameters.get(name);

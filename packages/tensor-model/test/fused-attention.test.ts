@@ -122,3 +122,27 @@ describe('model forward with the fused kernel', () => {
     expect(() => useFusedAttention({ heads: 4, kvHeads: 2, headDim: 8 })).toThrow(/OREAL_FUSED_ATTENTION/);
   });
 });
+
+describe('the fusedAttention option of a policy', () => {
+  it('pins the attention whatever OREAL_FUSED_ATTENTION says, and clones keep it', async () => {
+    await setupBackend();
+    const config = parseTransformerConfig({ vocab_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4, max_position_embeddings: 64 });
+    const batch = { promptIds: [[1, 2, 3], [4]], responseIds: [[6, 7, 8, 9, 10], [11, 12, 13]] };
+    const bits = async (policy: ReturnType<typeof createTransformerPolicy>) => {
+      const values = Float32Array.from((await policy.logProbs(batch)).flat());
+      return Array.from(new Uint32Array(values.buffer));
+    };
+    process.env[FUSED_ATTENTION_ENV] = 'tensors';
+    const tensorsByEnvironment = createTransformerPolicy(config, { seed: 9 });
+    const expectedTensors = await bits(tensorsByEnvironment);
+    process.env[FUSED_ATTENTION_ENV] = 'kernel';
+    const kernelByEnvironment = createTransformerPolicy(config, { seed: 9 });
+    const pinned = createTransformerPolicy(config, { seed: 9, fusedAttention: 'tensors' });
+    const copy = pinned.clone();
+    expect(copy.fusedAttention).toBe('tensors');
+    expect(await bits(pinned)).toEqual(expectedTensors);
+    expect(await bits(copy)).toEqual(expectedTensors);
+    if (tf.getBackend() === 'wasm') expect(await bits(kernelByEnvironment)).not.toEqual(expectedTensors); // the kernel rounds differently
+    for (const policy of [tensorsByEnvironment, kernelByEnvironment, pinned, copy]) policy.dispose();
+  });
+});

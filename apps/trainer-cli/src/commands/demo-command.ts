@@ -242,6 +242,7 @@ async function startLocalTinkerEngine(
   const server = await startTinkerServer({
     checkpoint: checkpointDir,
     baseModel,
+    fusedAttention: config.model.attention,
     host: '127.0.0.1',
     port: 0,
   });

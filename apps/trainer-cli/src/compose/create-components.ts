@@ -89,7 +89,7 @@ export async function createPolicyFromConfig(
     // A new run from saved weights: copy the parameters into a policy with a fresh optimiser and
     // schedule (the checkpoint's optimiser state belongs to the run that wrote it; `--resume`
     // restores that state through the trainer instead).
-    const loaded = await loadTransformerPolicy(config.model.checkpoint, { training });
+    const loaded = await loadTransformerPolicy(config.model.checkpoint, { training, fusedAttention: config.model.attention });
     try {
       return { policy: loaded.clone({ training }), tokenizer };
     } finally {
@@ -101,7 +101,7 @@ export async function createPolicyFromConfig(
     : createTaskTokenizer();
   const policy = createTransformerPolicy(
     { ...config.model.architecture, vocab_size: tokenizer.vocabSize },
-    { seed: config.seed, training },
+    { seed: config.seed, training, fusedAttention: config.model.attention },
   );
   return { policy, tokenizer };
 }

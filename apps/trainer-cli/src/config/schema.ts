@@ -57,6 +57,12 @@ export const ModelSectionSchema = z.strictObject({
     'Architecture of a fresh policy (ignored with `checkpoint`).',
   ),
   optimizer: OptimizerSchema.prefault({ learningRate: 3e-4 }).describe('Policy optimiser for RL.'),
+  attention: z
+    .enum(['auto', 'kernel', 'tensors'])
+    .default('auto')
+    .describe(
+      "Attention of training and log-prob forwards: 'kernel' (fused wasm SIMD kernel), 'tensors' (TensorFlow.js ops) or 'auto' (OREAL_FUSED_ATTENTION, else the kernel on wasm). They differ at float rounding, which changes an RL trajectory: pin one to reproduce a run.",
+    ),
 });
 
 /** `data`: the problems — the built-in generated task family, or JSONL files of `Problem` records. */

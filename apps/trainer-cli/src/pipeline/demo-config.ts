@@ -29,6 +29,10 @@ export const DEMO_CONFIG: ConfigTree = {
       max_position_embeddings: 64,
     },
     optimizer: { learningRate: 2e-4, warmupSteps: 10, minLearningRateRatio: 0.5 },
+    // The recorded numbers (49.5 → 94.0) come from the tensor formulation of attention. The fused
+    // kernel (the default elsewhere on wasm) rounds differently, which sends a 60-step RL run down
+    // another path: seed 1 gave 51 → 82, seeds 2 and 3 gave 90 and 91.5 (tensors: 76.5 for seed 2).
+    attention: 'tensors',
   },
   data: {
     families: ['addition'],

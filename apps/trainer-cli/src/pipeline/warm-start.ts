@@ -51,7 +51,7 @@ export async function runWarmStart(options: {
   const started = performance.now();
   const policy: TrainablePolicy = createTransformerPolicy(
     { ...config.model.architecture, vocab_size: tokenizer.vocabSize },
-    { seed: config.seed, training: trainingOptions(config.sft.optimizer, config.sft.steps) },
+    { seed: config.seed, training: trainingOptions(config.sft.optimizer, config.sft.steps), fusedAttention: config.model.attention },
   );
   const examples = supervisedExamples(options.problems, config, tokenizer);
   progress.start('sft', config.sft.steps);

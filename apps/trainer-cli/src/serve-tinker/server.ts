@@ -33,6 +33,8 @@ export type TinkerServerOptions = TinkerModelSource & {
   readonly longPollMs?: number;
   /** Sampler snapshots kept per model (older ones are disposed). Default 4. */
   readonly maxSamplerSnapshots?: number;
+  /** Attention of a policy loaded from `checkpoint` (tensor-model's `fusedAttention`). Default: its default. */
+  readonly fusedAttention?: 'auto' | 'kernel' | 'tensors';
 };
 
 /** A running local Tinker server. */
@@ -85,7 +87,10 @@ export async function startTinkerServer(options: TinkerServerOptions): Promise<R
   const logger = options.logger ?? silentLogger;
   const ownsModel = 'checkpoint' in options;
   const tokenizer = 'checkpoint' in options ? await loadTokenizer(options.checkpoint) : options.tokenizer;
-  const policy = 'checkpoint' in options ? await loadTransformerPolicy(options.checkpoint) : options.policy;
+  const policy =
+    'checkpoint' in options
+      ? await loadTransformerPolicy(options.checkpoint, options.fusedAttention ? { fusedAttention: options.fusedAttention } : {})
+      : options.policy;
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'oreal-tinker-state-')));
   const engine = new TinkerEngine({

@@ -2,6 +2,7 @@
  * What the policy and the token scorer share: a decoder backbone's variables, a per-token head,
  * the optimiser (`ParameterTrainer`), the training step and the checkpoint I/O.
  */
+import type { FusedAttentionMode } from '../ops/fused-attention';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,6 +85,11 @@ export abstract class TrainableDecoder {
   private readonly variableToName = new Map<string, string>();
   private disposed = false;
   private fused: FusedLayerWeights[] | undefined;
+  /**
+   * Attention of forwards without a cache (training, log-probs): `kernel`, `tensors`, or `auto` /
+   * undefined (then `OREAL_FUSED_ATTENTION`, else auto; see `ops/fused-attention.ts`).
+   */
+  fusedAttention: FusedAttentionMode | undefined;
 
   protected constructor(
     readonly config: TransformerConfig,
@@ -148,7 +154,7 @@ export abstract class TrainableDecoder {
     withCache = true,
   ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const inputs = decoderInputs(this.dimensions, this.rotateHalf, batchSize, time, ids, positions, keyMask, past);
-    return decoderHidden(this.parameters, this.dimensions, inputs, cache, withCache);
+    return decoderHidden(this.parameters, this.dimensions, inputs, cache, withCache, this.fusedAttention);
   }
 
   /**

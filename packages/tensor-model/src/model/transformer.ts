@@ -17,7 +17,7 @@ import type { ModelDimensions } from '../config';
 import { embed } from '../ops/embedding';
 import { linear, matMul2d, matMulByConstant } from '../ops/matmul';
 import { attentionScores, attentionValues } from '../ops/attention-products';
-import { fusedCausalAttention, useFusedAttention } from '../ops/fused-attention';
+import { fusedCausalAttention, useFusedAttention, type FusedAttentionMode } from '../ops/fused-attention';
 import { names, type ParameterMap } from './parameters';
 
 /** Per-layer key/value cache: keys stored transposed [B, H_kv, D, T_k], values [B, H_kv, T_k, D]. */
@@ -112,6 +112,7 @@ export function attention(
   inputs: DecoderInputs,
   cache: LayerCache | undefined,
   withCache = true,
+  fusedAttention?: FusedAttentionMode,
 ): { output: tf.Tensor3D; cache: LayerCache | undefined } {
   const [batch, time] = x.shape;
   const { heads, kvHeads, headDim } = d;
@@ -124,7 +125,7 @@ export function attention(
   const key = applyRotary(tf.reshape(keyFlat, [batch, time, kvHeads, headDim]), inputs.cos, inputs.sin, inputs.rotateHalf); // [B, T, H_kv, D]
   const outputWeight = parameter(params, names.outputWeight(layer)) as tf.Tensor2D;
   const outputBias = d.outputBias ? (parameter(params, names.outputBias(layer)) as tf.Tensor1D) : undefined;
-  if (!cache && !withCache && useFusedAttention(d)) {
+  if (!cache && !withCache && useFusedAttention(d, fusedAttention)) {
     const value = tf.reshape(valueFlat, [batch, time, kvHeads, headDim]) as tf.Tensor4D;
     const mixed = fusedCausalAttention(query, key, value, inputs.bias); // [B, T, H, D]
     return { output: linear(tf.reshape(mixed, [batch, time, heads * headDim]), outputWeight, outputBias) as tf.Tensor3D, cache: undefined };
@@ -150,6 +151,7 @@ export function attention(
 /**
  * The decoder body: ids → final-normed hidden states [B, T, C], plus each layer's cache
  * (the previous cache with this call's keys and values appended; empty when `withCache` is false).
+ * `fusedAttention` chooses the attention of forwards without a cache (`useFusedAttention`).
  */
 export function decoderHidden(
   params: ParameterMap,
@@ -157,12 +159,13 @@ export function decoderHidden(
   inputs: DecoderInputs,
   cache?: readonly LayerCache[],
   withCache = true,
+  fusedAttention?: FusedAttentionMode,
 ): { hidden: tf.Tensor3D; cache: LayerCache[] } {
   let x = embed(parameter(params, names.embed) as tf.Tensor2D, inputs.ids) as tf.Tensor3D; // [B, T, C]
   const nextCache: LayerCache[] = [];
   for (let layer = 0; layer < d.layers; layer++) {
     const normed = rmsNorm(x, parameter(params, names.inputNorm(layer)), d.eps) as tf.Tensor3D;
-    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer], withCache);
+    const { output, cache: layerCache } = attention(normed, params, layer, d, inputs, cache?.[layer], withCache, fusedAttention);
     if (layerCache) nextCache.push(layerCache);
     x = tf.add(x, output);
     const weight = (name: string) => parameter(params, name) as tf.Tensor2D;

@@ -32,10 +32,14 @@ export const FUSED_ATTENTION_ENV = 'OREAL_FUSED_ATTENTION';
 
 const MODES: readonly FusedAttentionMode[] = ['auto', 'kernel', 'tensors'];
 
-/** Whether full forwards of a model with these heads use the kernel (mode from `OREAL_FUSED_ATTENTION`). */
-export function useFusedAttention(shape: Pick<CausalAttentionShape, 'heads' | 'kvHeads' | 'headDim'>): boolean {
+/**
+ * Whether full forwards of a model with these heads use the kernel. The mode is `requested` (a
+ * model's `fusedAttention` option) unless that is absent or `auto`; then `OREAL_FUSED_ATTENTION`;
+ * then `auto`.
+ */
+export function useFusedAttention(shape: Pick<CausalAttentionShape, 'heads' | 'kvHeads' | 'headDim'>, requested?: FusedAttentionMode): boolean {
   const fromEnvironment = typeof process !== 'undefined' ? process.env[FUSED_ATTENTION_ENV]?.trim() : undefined;
-  const mode = fromEnvironment || 'auto';
+  const mode = requested && requested !== 'auto' ? requested : fromEnvironment || 'auto';
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new InvalidArgumentError(FUSED_ATTENTION_ENV, `is "${mode}"; expected one of ${MODES.join(', ')}`);
   }
