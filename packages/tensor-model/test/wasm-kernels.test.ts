@@ -11,6 +11,9 @@ import { installWasmKernels, parseWasmKernels } from '../src/ops/wasm-kernels';
 import type { WasmMemory } from '../src/kernels/wasm-api';
 import { heapAdamW } from '../src/ops/heap-adamw';
 import { adamWWithTensorOps } from '../src/training/adamw';
+import { heapRotary, heapRotaryApplies } from '../src/ops/heap-rotary';
+import { rotaryWithTensorOps } from '../src/model/transformer';
+import { rotateHalfMatrix } from '../src/model/inputs';
 import { randomValues, setupBackend } from './support';
 
 /** What a plan does, element by element (independent of the kernel). */
@@ -110,7 +113,7 @@ describe('wasm backend with the replaced kernels', () => {
 
   it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
     expect(tf.getBackend()).toBe('wasm');
-    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'CausalAttention', 'AdamW']);
+    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'CausalAttention', 'AdamW', 'Rotary']);
     const cases: [number[], number[]][] = [
       [[37, 21], [1, 0]],
       [[3, 9, 5], [0, 2, 1]],
@@ -173,6 +176,28 @@ describe('wasm backend with the replaced kernels', () => {
       tf.dispose([parameter, gradient, m, v, ...fused, ...reference]);
     }
     expect(() => tf.tidy(() => heapAdamW(tf.zeros([4]), tf.zeros([3]), tf.zeros([4]), tf.zeros([4]), { learningRate: 1, beta1: 0.9, beta2: 0.9, epsilon: 1, weightDecay: 0, step: 1, clip: 1 }))).toThrow(/gradient must be float32 of the parameter's shape/);
+  });
+
+  it('rotary in one kernel gives the tensor formulation\'s values and gradient (bit for bit on non-zero data)', () => {
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    const [B, T, N, D] = [3, 5, 2, 16];
+    const x = tf.tensor4d(randomValues(B * T * N * D, 'rx'), [B, T, N, D]);
+    const cos = tf.tensor4d(randomValues(B * T * D, 'rc'), [B, T, 1, D]);
+    const sin = tf.tensor4d(randomValues(B * T * D, 'rs'), [B, T, 1, D]);
+    const weights = tf.tensor4d(randomValues(B * T * N * D, 'rw'), [B, T, N, D]);
+    const rotateHalf = tf.tensor2d(rotateHalfMatrix(D), [D, D]);
+    expect(heapRotaryApplies(x, cos, sin)).toBe(true);
+    const wrongTable = tf.zeros([B, T, N, D]) as tf.Tensor4D;
+    expect(heapRotaryApplies(x, wrongTable, sin)).toBe(false); // tables must be [B, T, 1, D]
+    wrongTable.dispose();
+    const kernel = heapRotary(x, cos, sin);
+    const reference = rotaryWithTensorOps(x, cos, sin, rotateHalf);
+    expect(bits(kernel)).toEqual(bits(reference));
+    const loss = (rotate: (input: tf.Tensor4D) => tf.Tensor4D) => (input: tf.Tensor) => tf.sum(tf.mul(rotate(input as tf.Tensor4D), weights));
+    const kernelGradient = tf.grad(loss((input) => heapRotary(input, cos, sin)))(x);
+    const referenceGradient = tf.grad(loss((input) => rotaryWithTensorOps(input, cos, sin, rotateHalf)))(x);
+    expect(bits(kernelGradient)).toEqual(bits(referenceGradient));
+    tf.dispose([x, cos, sin, weights, rotateHalf, kernel, reference, kernelGradient, referenceGradient]);
   });
 
   it('returns nothing replaced for tfjs, and reads OREAL_WASM_KERNELS strictly', () => {

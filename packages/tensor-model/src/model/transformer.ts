@@ -18,6 +18,7 @@ import { embed } from '../ops/embedding';
 import { linear, matMul2d, matMulByConstant } from '../ops/matmul';
 import { attentionScores, attentionValues } from '../ops/attention-products';
 import { fusedCausalAttention, useFusedAttention, type FusedAttentionMode } from '../ops/fused-attention';
+import { heapRotary, heapRotaryApplies } from '../ops/heap-rotary';
 import { names, type ParameterMap } from './parameters';
 
 /** Per-layer key/value cache: keys stored transposed [B, H_kv, D, T_k], values [B, H_kv, T_k, D]. */
@@ -93,6 +94,12 @@ export function swiGlu(x: tf.Tensor, gate: tf.Tensor2D, up: tf.Tensor2D, down: t
  * (gradient with respect to x only: ∂x = ∂y·Rᵀ, no wasted gradient for R).
  */
 export function applyRotary(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotateHalf: tf.Tensor2D): tf.Tensor4D {
+  if (heapRotaryApplies(x, cos, sin)) return heapRotary(x, cos, sin); // same values, one wasm kernel (ops/heap-rotary.ts)
+  return rotaryWithTensorOps(x, cos, sin, rotateHalf);
+}
+
+/** `applyRotary` with TensorFlow.js ops only (the formulation the wasm kernel is tested against). */
+export function rotaryWithTensorOps(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotateHalf: tf.Tensor2D): tf.Tensor4D {
   const [b, t, n, d] = x.shape;
   const rotated = tf.reshape(matMulByConstant(tf.reshape(x, [-1, d]) as tf.Tensor2D, rotateHalf), [b, t, n, d]);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;

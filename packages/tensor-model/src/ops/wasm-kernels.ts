@@ -12,8 +12,9 @@
  *   Reshape do; nothing on the backend writes into a tensor's memory after it is made.
  *
  * Added as kernels of their own (same memory, no copies): causal attention with its gradient
- * (`heap-attention.ts`, on every wasm thread) and the AdamW step of one parameter (`heap-adamw.ts`,
- * bit-identical to the tensor ops it replaces).
+ * (`heap-attention.ts`, on every wasm thread), the AdamW step of one parameter (`heap-adamw.ts`) and
+ * rotary embedding with its gradient (`heap-rotary.ts`), the last two with the values of the
+ * tensor ops they replace.
  *
  * Installed by `initBackend` once the wasm backend is active; `OREAL_WASM_KERNELS=tfjs` keeps
  * tfjs's own kernels (to compare, or if a replacement misbehaves). Cases a replacement does not
@@ -24,6 +25,7 @@ import { InvalidArgumentError } from '@oreal-ts/core';
 import { planTranspose, transposeKernelFor, type TransposeKernel } from '../kernels/transpose';
 import type { WasmMemory } from '../kernels/wasm-api';
 import { registerHeapAdamW } from './heap-adamw';
+import { registerHeapRotary } from './heap-rotary';
 import { registerHeapAttention, type HeapBackend } from './heap-attention';
 
 /** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
@@ -81,6 +83,7 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
     'Identity',
     ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
     ...(memory && registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
+    ...(memory && registerHeapRotary(backend, memory) ? ['Rotary'] : []),
   ];
   added.set(backend, names);
   return names;

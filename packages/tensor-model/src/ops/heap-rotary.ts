@@ -1,0 +1,77 @@
+/**
+ * Rotary position embedding as one wasm-backend kernel with its gradient (`kernels/rotary.wat`),
+ * in the backend's own memory: the values of `transformer.ts`'s tensor formulation (a product by
+ * the constant rotate-half matrix, two multiplies and an add, and their gradients: ~10 ops a
+ * tensor), in one pass forward and one backward.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ROTARY_SHARED_WASM_BASE64, ROTARY_WASM_BASE64 } from '../kernels/rotary.wasm';
+import { compileKernel, wasmApi, type WasmMemory } from '../kernels/wasm-api';
+import type { HeapBackend } from './heap-attention';
+
+/** Kernel names registered for the wasm backend. */
+export const ROTARY_KERNEL = 'OrealRotary';
+export const ROTARY_GRAD_KERNEL = 'OrealRotaryGrad';
+
+type RotaryFunction = (x: number, cos: number, sin: number, y: number, rows: number, heads: number, dim: number) => void;
+
+function offset(backend: HeapBackend, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('heap rotary: a tensor is not on the wasm backend');
+  return data.memoryOffset;
+}
+
+/** Register both kernels for the wasm backend `owner` with memory `memory`; false without wasm SIMD. */
+export function registerHeapRotary(owner: HeapBackend, memory: WasmMemory): boolean {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const module = compileKernel(shared ? ROTARY_SHARED_WASM_BASE64 : ROTARY_WASM_BASE64);
+  if (!module || !wasmApi) return false;
+  const kernels = new wasmApi.Instance(module, { env: { memory } }).exports as { forward: RotaryFunction; backward: RotaryFunction };
+  const register = (kernelName: string, run: RotaryFunction) => {
+    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, backend }) => {
+        if ((backend as unknown) !== owner) throw new Error('heap rotary: registered for another wasm backend instance');
+        const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
+        const input = x as tf.TensorInfo;
+        const [batch, time, heads, dim] = input.shape as [number, number, number, number];
+        const out = owner.makeOutput([...input.shape], 'float32');
+        run(offset(owner, input), offset(owner, cos as tf.TensorInfo), offset(owner, sin as tf.TensorInfo), offset(owner, out), batch * time, heads, dim);
+        return out;
+      },
+    });
+  };
+  register(ROTARY_KERNEL, kernels.forward);
+  register(ROTARY_GRAD_KERNEL, kernels.backward);
+  return true;
+}
+
+/** Whether `x` [B, T, N, D] with cos, sin [B, T, 1, D] can go through the kernel here (wasm, registered, D a multiple of 8). */
+export function heapRotaryApplies(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): boolean {
+  const [batch, time, , dim] = x.shape;
+  const tableShape = [batch, time, 1, dim];
+  return (
+    dim % 8 === 0 &&
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(ROTARY_KERNEL, 'wasm') !== undefined &&
+    x.dtype === 'float32' &&
+    cos.shape.every((s, i) => s === tableShape[i]) &&
+    sin.shape.every((s, i) => s === tableShape[i])
+  );
+}
+
+/** x·cos + rotate_half(x)·sin with its gradient for x (cos and sin are constants). */
+export function heapRotary(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  const rotate = tf.customGrad((input, save) => {
+    (save as tf.GradSaveFunc)([cos, sin]);
+    return {
+      value: tf.engine().runKernel(ROTARY_KERNEL, { x: input as tf.Tensor, cos, sin } as tf.NamedTensorMap) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.engine().runKernel(ROTARY_GRAD_KERNEL, { x: dy, cos: saved[0] as tf.Tensor, sin: saved[1] as tf.Tensor } as tf.NamedTensorMap) as tf.Tensor,
+      ],
+    };
+  });
+  return rotate(x) as tf.Tensor4D;
+}
