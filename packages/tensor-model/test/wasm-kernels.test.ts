@@ -113,7 +113,7 @@ describe('wasm backend with the replaced kernels', () => {
 
   it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
     expect(tf.getBackend()).toBe('wasm');
-    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'CausalAttention', 'AdamW', 'Rotary']);
+    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'Cast', 'GatherV2', 'CausalAttention', 'AdamW', 'Rotary']);
     const cases: [number[], number[]][] = [
       [[37, 21], [1, 0]],
       [[3, 9, 5], [0, 2, 1]],
@@ -198,6 +198,45 @@ describe('wasm backend with the replaced kernels', () => {
     const referenceGradient = tf.grad(loss((input) => rotaryWithTensorOps(input, cos, sin, rotateHalf)))(x);
     expect(bits(kernelGradient)).toEqual(bits(referenceGradient));
     tf.dispose([x, cos, sin, weights, rotateHalf, kernel, reference, kernelGradient, referenceGradient]);
+  });
+
+  it('Cast to the same dtype shares the data; casts between dtypes still convert', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor([1.75, -2.5, 3]);
+    const before = backend.numDataIds();
+    const same = tf.cast(x, 'float32');
+    expect(backend.numDataIds()).toBe(before);
+    const toInt = tf.cast(x, 'int32');
+    expect(Array.from(same.dataSync())).toEqual([1.75, -2.5, 3]);
+    expect(Array.from(toInt.dataSync())).toEqual([1, -2, 3]);
+    expect(toInt.dtype).toBe('int32');
+    tf.dispose([x, same, toInt]);
+  });
+
+  it('GatherV2 along axis 0 picks whole rows (float32 and int32, any table rank, any index shape) and checks the indices', () => {
+    for (const [tableShape, indexShape] of [[[5, 3], [7]], [[4], [2, 3]], [[3, 2, 2], [4]], [[6, 1], [0]]] as [number[], number[]][]) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const table = Array.from({ length: size(tableShape) }, (_, i) => (dtype === 'float32' ? i * 0.5 - 1 : i * 3 - 4));
+        const x = tf.tensor(table, tableShape, dtype);
+        const ids = Array.from({ length: size(indexShape) }, (_, i) => (i * 7 + 2) % (tableShape[0] as number));
+        const indices = tf.tensor(ids, indexShape, 'int32');
+        const y = tf.gather(x, indices);
+        const row = size(tableShape.slice(1));
+        expect(y.shape).toEqual([...indexShape, ...tableShape.slice(1)]);
+        expect(y.dtype).toBe(dtype);
+        expect(Array.from(y.dataSync())).toEqual(ids.flatMap((id) => table.slice(id * row, (id + 1) * row)));
+        tf.dispose([x, indices, y]);
+      }
+    }
+    const x = tf.tensor([[1, 2], [3, 4]]);
+    const outOfRange = tf.tensor([0, 2], [2], 'int32');
+    const one = tf.tensor([1], [1], 'int32');
+    const tensorsBefore = tf.memory().numTensors;
+    expect(() => tf.gather(x, outOfRange)).toThrow('GatherV2: the index value 2 is not in [0, 1]');
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // no output left behind
+    const columns = tf.gather(x, one, 1); // another axis: tfjs's kernel
+    expect(columns.arraySync()).toEqual([[2], [4]]);
+    tf.dispose([x, outOfRange, one, columns]);
   });
 
   it('returns nothing replaced for tfjs, and reads OREAL_WASM_KERNELS strictly', () => {

@@ -11,6 +11,12 @@
  *   shares the data and counts one more reference, as the cpu backend's Identity and wasm's own
  *   Reshape do; nothing on the backend writes into a tensor's memory after it is made.
  *
+ * - `Cast` to the same dtype: tfjs-wasm copies (~40 a step of config A: gradients of products cast
+ *   their other operand); shared like Identity. Casts between dtypes keep tfjs's kernel.
+ * - `GatherV2` along axis 0 (the embedding lookup): tfjs-wasm's generic loop took ~10 ms for 2,048
+ *   rows of 128 floats; whole rows are copied here (`copyWithin` on the heap). The same index check
+ *   and message as tfjs's.
+ *
  * Added as kernels of their own (same memory, no copies): causal attention with its gradient
  * (`heap-attention.ts`, on every wasm thread), the AdamW step of one parameter (`heap-adamw.ts`) and
  * rotary embedding with its gradient (`heap-rotary.ts`), the last two with the values of the
@@ -78,9 +84,13 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
   if (known) return known;
   replaceTranspose(backend, transposeKernel);
   replaceIdentity(backend);
+  replaceCast(backend);
+  replaceGather(backend, memory as WasmMemory);
   const names = [
     'Transpose',
     'Identity',
+    'Cast',
+    'GatherV2',
     ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
     ...(memory && registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
     ...(memory && registerHeapRotary(backend, memory) ? ['Rotary'] : []),
@@ -120,5 +130,54 @@ function replaceIdentity(owner: WasmBackendInternals): void {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
   tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
+
+function replaceCast(owner: WasmBackendInternals): void {
+  const original = tf.getKernel('Cast', 'wasm');
+  if (!original) return;
+  const fallback = original.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const dtype = (args.attrs as unknown as { dtype: tf.DataType }).dtype;
+    if (dtype !== x.dtype || x.dtype === 'string' || (args.backend as unknown) !== owner) return fallback(args);
+    owner.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel('Cast', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
+
+function replaceGather(owner: WasmBackendInternals, memory: WasmMemory): void {
+  const original = tf.getKernel('GatherV2', 'wasm');
+  if (!original) return;
+  const fallback = original.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    const fourBytes = x.dtype === 'float32' || x.dtype === 'int32';
+    if (!fourBytes || indices.dtype !== 'int32' || x.shape.length === 0 || (axis !== 0 && axis !== -x.shape.length) || (batchDims ?? 0) !== 0 || (args.backend as unknown) !== owner) {
+      return fallback(args);
+    }
+    const rows = x.shape[0] as number;
+    const rowSize = x.shape.slice(1).reduce((n, s) => n * s, 1);
+    const out = owner.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    const count = indices.shape.reduce((n, s) => n * s, 1);
+    // A view made after makeOutput: allocating may have grown (and replaced) the buffer.
+    const heap = new Int32Array(memory.buffer);
+    const ids = heap.subarray(offsetOf(owner, indices) / 4, offsetOf(owner, indices) / 4 + count);
+    const source = offsetOf(owner, x) / 4;
+    const target = offsetOf(owner, out) / 4;
+    for (let i = 0; i < count; i++) {
+      const index = ids[i] as number;
+      if (!(index >= 0 && index <= rows - 1)) {
+        (owner as unknown as { disposeData(dataId: object): void }).disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${index} is not in [0, ${rows - 1}]`);
+      }
+      heap.copyWithin(target + i * rowSize, source + index * rowSize, source + (index + 1) * rowSize);
+    }
+    return out;
+  };
+  tf.unregisterKernel('GatherV2', 'wasm');
   tf.registerKernel({ ...original, kernelFunc });
 }
