@@ -14,11 +14,14 @@ import * as tf from '@tensorflow/tfjs';
  * On wasm, XNNPACK packs a product's right operand into its own layout on every call with a new
  * tensor, and packing a tall [M, ·] operand costs more than the product itself (measured: [2048,
  * 352] as the right operand, 10.3 ms a call vs 4.1 ms when it is already packed). So the shorter
- * of a and ∂y is made the right operand: when K < N, ∂b = (∂yᵀ·a)ᵀ, which packs a [M, K] instead
+ * of a and ∂y is made the right operand: when K ≤ N, ∂b = (∂yᵀ·a)ᵀ, which packs a [M, K] instead
  * of ∂y [M, N] (4.4 ms). Each entry is the same sum over m in the same order either way.
+ * K = N goes the same way: products that share their input (q, k and v; gate and up) then share
+ * its packing, since XNNPACK caches a packed operand by tensor data and the saved copies of that
+ * input share one buffer (`ops/wasm-kernels.ts`, Identity).
  */
 function weightGradient(a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
-  if (a.shape[1] < dy.shape[1] && tf.getBackend() === 'wasm') return tf.transpose(tf.matMul(tf.transpose(dy), a)) as tf.Tensor2D;
+  if (a.shape[1] <= dy.shape[1] && tf.getBackend() === 'wasm') return tf.transpose(tf.matMul(tf.transpose(dy), a)) as tf.Tensor2D;
   return tf.matMul(tf.transpose(a), dy);
 }
 
