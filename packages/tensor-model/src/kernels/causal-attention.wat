@@ -9,7 +9,8 @@
 ;;   D_t = dO_t·o_t    dS_j = p_j (dO_t·v_j − D_t)
 ;;   dq_t = scale Σ_j dS_j k_j    dk_j += scale dS_j q_t    dv_j += p_j dO_t
 ;; Keys whose bias is ≤ −5e8 (the model's MASKED = −1e9: causal and padding) are skipped: their
-;; probability is exactly 0 in float32 either way.
+;; probability is exactly 0 in float32 either way. A row's passes stop after its last attended key
+;; (the causal upper triangle costs nothing past the scores' mask check).
 ;;
 ;; Memory (byte offsets, f32, 16-byte aligned, D a multiple of 4; key head of query head h is
 ;; h / (H / H_kv)):
@@ -21,6 +22,9 @@
 ;; @variant shared-memory (the multi-threaded backend runs it in its own memory, `ops/heap-attention.ts`)
 (module
   (import "env" "memory" (memory 1))
+
+  ;; Set by $scores: keys from here on are all masked in the row (T when none is attended).
+  (global $keyEnd (mut i32) (i32.const 0))
 
   ;; e^x for x ≤ 0, as in decode-attention.wat (Cody–Waite + degree-6 polynomial, rel. error < 2e-7).
   (func $exp (param $x f32) (result f32)
@@ -146,7 +150,7 @@
   (func $scores
     (param $qRow i32) (param $keys i32) (param $keyStride i32) (param $biasRow i32) (param $p i32)
     (param $time i32) (param $dimBytes i32) (param $scale f32) (result f32)
-    (local $j i32) (local $bias f32) (local $s f32) (local $max f32) (local $biases v128) (local $block v128) (local $maxes v128)
+    (local $j i32) (local $bias f32) (local $s f32) (local $max f32) (local $biases v128) (local $block v128) (local $maxes v128) (local $end i32)
     (local.set $maxes (f32x4.splat (f32.const -inf)))
     (block $blocksDone
       (loop $blocks
@@ -155,6 +159,7 @@
         (if (call $allMasked (local.get $biases))
           (then (local.set $block (local.get $biases)))
           (else
+            (local.set $end (i32.add (local.get $j) (i32.const 4)))
             (local.set $block
               (v128.bitselect
                 (local.get $biases)
@@ -178,6 +183,7 @@
         (if (f32.le (local.get $bias) (f32.const -5e8))
           (then (local.set $s (local.get $bias)))
           (else
+            (local.set $end (i32.add (local.get $j) (i32.const 1)))
             (local.set $s
               (f32.add
                 (f32.mul (local.get $scale)
@@ -187,6 +193,8 @@
         (local.set $max (f32.max (local.get $max) (local.get $s)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next)))
+    ;; A row that attends to no key (all masked) keeps every key: softmax spreads it uniformly.
+    (global.set $keyEnd (select (local.get $end) (local.get $time) (local.get $end)))
     (local.get $max))
 
   ;; o += Σ_i e_i·v_i over four keys v_i = v + i·stride, `bytes` bytes; o read and written once.
@@ -315,7 +323,7 @@
             ;; Four keys at a time: e = exp(s − max) on four lanes, the sum in key order, o += Σ e·v.
             (block $blocksDone
               (loop $blocks
-                (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+                (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (global.get $keyEnd))))
                 (local.set $e4 (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max)))))
                 (if (v128.any_true (local.get $e4))
                   (then
@@ -328,7 +336,7 @@
                 (br $blocks)))
             (block $done
               (loop $keysLoop
-                (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+                (br_if $done (i32.ge_u (local.get $j) (global.get $keyEnd)))
                 (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
                 (if (f32.gt (local.get $e) (f32.const 0))
                   (then
@@ -404,7 +412,7 @@
             ;; Four keys at a time (see $backward4), then one at a time.
             (block $blocksDone
               (loop $blocks
-                (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+                (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (global.get $keyEnd))))
                 (local.set $prob4
                   (f32x4.mul (f32x4.splat (local.get $inverse))
                     (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max))))))
@@ -426,7 +434,7 @@
                 (br $blocks)))
             (block $done
               (loop $keysLoop
-                (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+                (br_if $done (i32.ge_u (local.get $j) (global.get $keyEnd)))
                 (local.set $prob
                   (f32.mul (local.get $inverse)
                     (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
