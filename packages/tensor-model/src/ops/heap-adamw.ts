@@ -5,43 +5,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW_SHARED_WASM_BASE64, ADAMW_WASM_BASE64 } from '../kernels/adamw.wasm';
-import { compileKernel, wasmApi, type WasmMemory } from '../kernels/wasm-api';
-import type { HeapBackend } from './heap-attention';
+import type { WasmMemory } from '../kernels/wasm-api';
+import type { AdamWHyper } from '../training/adamw';
+import { instantiateOnMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel name registered for the wasm backend. */
 export const ADAMW_KERNEL = 'OrealAdamW';
 
-/** AdamW's hyper-parameters of one step (as `adamWUpdate` takes them) and the clip coefficient. */
-export interface AdamWStep {
-  readonly learningRate: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly epsilon: number;
-  readonly weightDecay: number;
-  readonly step: number;
-  /** The global-norm clip coefficient (1: no clipping). */
-  readonly clip: number;
-}
+/** AdamW's hyper-parameters of one step, the clip coefficient given (1: no clipping). */
+export type AdamWStep = Required<AdamWHyper>;
 
 type AdamWFunction = (...args: number[]) => void;
 
-function offset(backend: HeapBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('heap AdamW: a tensor is not on the wasm backend');
-  return data.memoryOffset;
-}
+const offset = (backend: HeapBackend, info: tf.TensorInfo): number => memoryOffset(backend, info, 'heap AdamW');
 
 /** Register the kernel for the wasm backend `owner` with memory `memory`; false without wasm SIMD. */
 export function registerHeapAdamW(owner: HeapBackend, memory: WasmMemory): boolean {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = compileKernel(shared ? ADAMW_SHARED_WASM_BASE64 : ADAMW_WASM_BASE64);
-  if (!module || !wasmApi) return false;
-  const adamw = (new wasmApi.Instance(module, { env: { memory } }).exports as { adamw: AdamWFunction }).adamw;
-  if (tf.getKernel(ADAMW_KERNEL, 'wasm')) tf.unregisterKernel(ADAMW_KERNEL, 'wasm');
-  tf.registerKernel({
-    kernelName: ADAMW_KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+  const kernel = instantiateOnMemory<{ adamw: AdamWFunction }>(memory, ADAMW_WASM_BASE64, ADAMW_SHARED_WASM_BASE64);
+  if (!kernel) return false;
+  const { adamw } = kernel;
+  registerWasmKernel(ADAMW_KERNEL, ({ inputs, backend, attrs }) => {
       if ((backend as unknown) !== owner) throw new Error('heap AdamW: registered for another wasm backend instance');
       const { parameter, gradient, m, v } = inputs as Record<string, tf.TensorInfo>;
       const theta = parameter as tf.TensorInfo;
@@ -54,7 +37,6 @@ export function registerHeapAdamW(owner: HeapBackend, memory: WasmMemory): boole
         h.epsilon, h.learningRate, h.learningRate * h.weightDecay, h.weightDecay > 0 ? 1 : 0,
       );
       return outputs;
-    },
   });
   return true;
 }

@@ -14,23 +14,13 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionUnits, causalAttentionModule } from '../kernels/causal-attention';
 import { createKernelPool, type KernelPool } from '../kernels/kernel-pool';
 import type { WasmMemory } from '../kernels/wasm-api';
+import { isSharedMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel names registered for the wasm backend. */
 export const CAUSAL_ATTENTION_KERNEL = 'OrealCausalAttention';
 export const CAUSAL_ATTENTION_GRAD_KERNEL = 'OrealCausalAttentionGrad';
 
-/** The part of the wasm backend these kernels use. */
-export interface HeapBackend {
-  readonly wasm: { _malloc(bytes: number): number; _free(pointer: number): void };
-  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-function offset(backend: HeapBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('heap attention: a tensor is not on the wasm backend');
-  return data.memoryOffset;
-}
+const offset = (backend: HeapBackend, info: tf.TensorInfo): number => memoryOffset(backend, info, 'heap attention');
 
 /** Sizes read from q [B, T, H, D] and k [B, T, H_kv, D]. */
 function sizes(query: tf.TensorInfo, key: tf.TensorInfo) {
@@ -54,7 +44,7 @@ function runUnits(backend: HeapBackend, pool: KernelPool, name: string, args: nu
  * Returns false where the kernel cannot run (no wasm SIMD).
  */
 export function registerHeapAttention(owner: HeapBackend, memory: WasmMemory, threads: number): boolean {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const shared = isSharedMemory(memory);
   const module = causalAttentionModule(shared);
   if (!module) return false;
   let pool: KernelPool | undefined;
@@ -64,13 +54,7 @@ export function registerHeapAttention(owner: HeapBackend, memory: WasmMemory, th
     if (backend !== owner) throw new Error('heap attention: registered for another wasm backend instance');
     return owner;
   };
-  for (const name of [CAUSAL_ATTENTION_KERNEL, CAUSAL_ATTENTION_GRAD_KERNEL]) {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-  }
-  tf.registerKernel({
-    kernelName: CAUSAL_ATTENTION_KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+  registerWasmKernel(CAUSAL_ATTENTION_KERNEL, ({ inputs, backend, attrs }) => {
       const heap = check(backend);
       const { q, k, v, bias } = inputs as Record<string, tf.TensorInfo>;
       const query = q as tf.TensorInfo;
@@ -82,12 +66,8 @@ export function registerHeapAttention(owner: HeapBackend, memory: WasmMemory, th
       const pointers = [query, k, v, bias, output, rowMax, rowSum].map((info) => offset(heap, info as tf.TensorInfo));
       runUnits(heap, poolFor(), 'forward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
       return [output, rowMax, rowSum];
-    },
   });
-  tf.registerKernel({
-    kernelName: CAUSAL_ATTENTION_GRAD_KERNEL,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend, attrs }) => {
+  registerWasmKernel(CAUSAL_ATTENTION_GRAD_KERNEL, ({ inputs, backend, attrs }) => {
       const heap = check(backend);
       const { q, k, v, bias, o, m, l, dy } = inputs as Record<string, tf.TensorInfo>;
       const query = q as tf.TensorInfo;
@@ -100,7 +80,6 @@ export function registerHeapAttention(owner: HeapBackend, memory: WasmMemory, th
       const pointers = [query, key, v, bias, o, m, l, dy, dq, dk, dv].map((info) => offset(heap, info as tf.TensorInfo));
       runUnits(heap, poolFor(), 'backward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
       return [dq, dk, dv];
-    },
   });
   return true;
 }

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROTARY_SHARED_WASM_BASE64, ROTARY_WASM_BASE64 } from '../kernels/rotary.wasm';
-import { compileKernel, wasmApi, type WasmMemory } from '../kernels/wasm-api';
-import type { HeapBackend } from './heap-attention';
+import type { WasmMemory } from '../kernels/wasm-api';
+import { instantiateOnMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel names registered for the wasm backend. */
 export const ROTARY_KERNEL = 'OrealRotary';
@@ -15,24 +15,14 @@ export const ROTARY_GRAD_KERNEL = 'OrealRotaryGrad';
 
 type RotaryFunction = (x: number, cos: number, sin: number, y: number, rows: number, heads: number, dim: number) => void;
 
-function offset(backend: HeapBackend, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error('heap rotary: a tensor is not on the wasm backend');
-  return data.memoryOffset;
-}
+const offset = (backend: HeapBackend, info: tf.TensorInfo): number => memoryOffset(backend, info, 'heap rotary');
 
 /** Register both kernels for the wasm backend `owner` with memory `memory`; false without wasm SIMD. */
 export function registerHeapRotary(owner: HeapBackend, memory: WasmMemory): boolean {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = compileKernel(shared ? ROTARY_SHARED_WASM_BASE64 : ROTARY_WASM_BASE64);
-  if (!module || !wasmApi) return false;
-  const kernels = new wasmApi.Instance(module, { env: { memory } }).exports as { forward: RotaryFunction; backward: RotaryFunction };
-  const register = (kernelName: string, run: RotaryFunction) => {
-    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      kernelFunc: ({ inputs, backend }) => {
+  const kernels = instantiateOnMemory<{ forward: RotaryFunction; backward: RotaryFunction }>(memory, ROTARY_WASM_BASE64, ROTARY_SHARED_WASM_BASE64);
+  if (!kernels) return false;
+  const register = (kernelName: string, run: RotaryFunction) =>
+    registerWasmKernel(kernelName, ({ inputs, backend }) => {
         if ((backend as unknown) !== owner) throw new Error('heap rotary: registered for another wasm backend instance');
         const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
         const input = x as tf.TensorInfo;
@@ -40,9 +30,7 @@ export function registerHeapRotary(owner: HeapBackend, memory: WasmMemory): bool
         const out = owner.makeOutput([...input.shape], 'float32');
         run(offset(owner, input), offset(owner, cos as tf.TensorInfo), offset(owner, sin as tf.TensorInfo), offset(owner, out), batch * time, heads, dim);
         return out;
-      },
     });
-  };
   register(ROTARY_KERNEL, kernels.forward);
   register(ROTARY_GRAD_KERNEL, kernels.backward);
   return true;

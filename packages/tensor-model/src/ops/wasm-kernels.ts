@@ -31,8 +31,9 @@ import { InvalidArgumentError } from '@oreal-ts/core';
 import { planTranspose, transposeKernelFor, type TransposeKernel } from '../kernels/transpose';
 import type { WasmMemory } from '../kernels/wasm-api';
 import { registerHeapAdamW } from './heap-adamw';
+import { registerHeapAttention } from './heap-attention';
+import { backendMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
 import { registerHeapRotary } from './heap-rotary';
-import { registerHeapAttention, type HeapBackend } from './heap-attention';
 
 /** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
 export const WASM_KERNELS_ENV = 'OREAL_WASM_KERNELS';
@@ -47,24 +48,7 @@ export function parseWasmKernels(value: string | undefined): WasmKernelsChoice {
   return choice;
 }
 
-/** The part of the wasm backend the replacements use. */
-interface WasmBackendInternals extends HeapBackend {
-  readonly wasm: HeapBackend['wasm'] & { readonly wasmMemory?: WasmMemory; readonly asm?: { readonly memory?: WasmMemory } };
-  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  incRef(dataId: object): void;
-}
-
-/** The backend's WebAssembly memory: shared in the multi-threaded build, the module's own otherwise. */
-function backendMemory(backend: WasmBackendInternals): WasmMemory | undefined {
-  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
-}
-
-function offsetOf(backend: WasmBackendInternals, info: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (!data) throw new Error(`wasm kernels: tensor data ${String(info.dataId)} is not on the wasm backend`);
-  return data.memoryOffset;
-}
+const offsetOf = (backend: HeapBackend, info: tf.TensorInfo): number => memoryOffset(backend, info, 'wasm kernels');
 
 const added = new WeakMap<object, readonly string[]>();
 
@@ -76,7 +60,7 @@ const added = new WeakMap<object, readonly string[]>();
  */
 export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): readonly string[] {
   if (choice === 'tfjs' || tf.getBackend() !== 'wasm') return [];
-  const backend = tf.backend() as unknown as WasmBackendInternals;
+  const backend = tf.backend() as unknown as HeapBackend;
   const memory = backendMemory(backend);
   const transposeKernel = memory ? transposeKernelFor(memory) : null;
   if (!transposeKernel) return [];
@@ -99,65 +83,57 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
   return names;
 }
 
-function replaceTranspose(owner: WasmBackendInternals, kernel: TransposeKernel): void {
-  const original = tf.getKernel('Transpose', 'wasm');
+/**
+ * Replace tfjs-wasm's `kernelName` by `handle`, which returns the result, or undefined to let
+ * tfjs's kernel do it (cases it does not cover; a backend instance other than `owner`).
+ */
+function replaceKernel(kernelName: string, owner: HeapBackend, handle: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | undefined): void {
+  const original = tf.getKernel(kernelName, 'wasm');
   if (!original) return;
   const fallback = original.kernelFunc;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const { inputs, backend, attrs } = args;
+  registerWasmKernel(kernelName, (args) => ((args.backend as unknown) === owner ? handle(args) : undefined) ?? fallback(args), original);
+}
+
+function replaceTranspose(owner: HeapBackend, kernel: TransposeKernel): void {
+  replaceKernel('Transpose', owner, ({ inputs, attrs }) => {
     const x = inputs.x as tf.TensorInfo;
     const perm = (attrs as unknown as { perm: number[] }).perm;
     const plan = x.dtype === 'float32' || x.dtype === 'int32' ? planTranspose(x.shape, perm) : null;
-    // A backend started later (tf.removeBackend, then wasm again) has another memory.
-    if (!plan || plan.kind === 'copy' || (backend as unknown) !== owner) return fallback(args);
-    const wasm = backend as unknown as WasmBackendInternals;
-    const out = wasm.makeOutput(perm.map((axis) => x.shape[axis] as number), x.dtype);
-    kernel.run(plan, offsetOf(wasm, x), offsetOf(wasm, out));
+    if (!plan || plan.kind === 'copy') return undefined;
+    const out = owner.makeOutput(perm.map((axis) => x.shape[axis] as number), x.dtype);
+    kernel.run(plan, offsetOf(owner, x), offsetOf(owner, out));
     return out;
-  };
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+  });
 }
 
-function replaceIdentity(owner: WasmBackendInternals): void {
-  const original = tf.getKernel('Identity', 'wasm');
-  if (!original) return;
-  const fallback = original.kernelFunc;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === 'string' || (args.backend as unknown) !== owner) return fallback(args);
-    owner.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+/** The same data under one more reference (what the cpu backend's Identity and wasm's Reshape return). */
+function shared(owner: HeapBackend, x: tf.TensorInfo): tf.TensorInfo {
+  owner.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-function replaceCast(owner: WasmBackendInternals): void {
-  const original = tf.getKernel('Cast', 'wasm');
-  if (!original) return;
-  const fallback = original.kernelFunc;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    const dtype = (args.attrs as unknown as { dtype: tf.DataType }).dtype;
-    if (dtype !== x.dtype || x.dtype === 'string' || (args.backend as unknown) !== owner) return fallback(args);
-    owner.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  tf.unregisterKernel('Cast', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+function replaceIdentity(owner: HeapBackend): void {
+  replaceKernel('Identity', owner, ({ inputs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    return x.dtype === 'string' ? undefined : shared(owner, x);
+  });
 }
 
-function replaceGather(owner: WasmBackendInternals, memory: WasmMemory): void {
-  const original = tf.getKernel('GatherV2', 'wasm');
-  if (!original) return;
-  const fallback = original.kernelFunc;
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
-    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+function replaceCast(owner: HeapBackend): void {
+  replaceKernel('Cast', owner, ({ inputs, attrs }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const dtype = (attrs as unknown as { dtype: tf.DataType }).dtype;
+    return dtype !== x.dtype || x.dtype === 'string' ? undefined : shared(owner, x);
+  });
+}
+
+function replaceGather(owner: HeapBackend, memory: WasmMemory): void {
+  replaceKernel('GatherV2', owner, ({ inputs, attrs }) => {
+    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };
     const fourBytes = x.dtype === 'float32' || x.dtype === 'int32';
-    if (!fourBytes || indices.dtype !== 'int32' || x.shape.length === 0 || (axis !== 0 && axis !== -x.shape.length) || (batchDims ?? 0) !== 0 || (args.backend as unknown) !== owner) {
-      return fallback(args);
+    if (!fourBytes || indices.dtype !== 'int32' || x.shape.length === 0 || (axis !== 0 && axis !== -x.shape.length) || (batchDims ?? 0) !== 0) {
+      return undefined;
     }
     const rows = x.shape[0] as number;
     const rowSize = x.shape.slice(1).reduce((n, s) => n * s, 1);
@@ -165,19 +141,18 @@ function replaceGather(owner: WasmBackendInternals, memory: WasmMemory): void {
     const count = indices.shape.reduce((n, s) => n * s, 1);
     // A view made after makeOutput: allocating may have grown (and replaced) the buffer.
     const heap = new Int32Array(memory.buffer);
-    const ids = heap.subarray(offsetOf(owner, indices) / 4, offsetOf(owner, indices) / 4 + count);
+    const first = offsetOf(owner, indices) / 4;
+    const ids = heap.subarray(first, first + count);
     const source = offsetOf(owner, x) / 4;
     const target = offsetOf(owner, out) / 4;
     for (let i = 0; i < count; i++) {
       const index = ids[i] as number;
       if (!(index >= 0 && index <= rows - 1)) {
-        (owner as unknown as { disposeData(dataId: object): void }).disposeData(out.dataId);
+        owner.disposeData(out.dataId);
         throw new Error(`GatherV2: the index value ${index} is not in [0, ${rows - 1}]`);
       }
       heap.copyWithin(target + i * rowSize, source + index * rowSize, source + (index + 1) * rowSize);
     }
     return out;
-  };
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+  });
 }
