@@ -15,7 +15,7 @@
  * Workers are unref'd: an idle pool never keeps a process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { wasmApi, type WasmMemory } from './wasm-api';
+import { isSharedMemory, wasmApi, type WasmMemory } from './wasm-api';
 
 /** A kernel function exported by the module: any numbers in, nothing out. */
 type KernelFunction = (...args: number[]) => void;
@@ -104,7 +104,7 @@ export function createKernelPool(
     if (typeof kernel !== 'function') throw new Error(`kernel pool: the module exports no function ${name}`);
     return kernel;
   });
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const shared = isSharedMemory(memory);
   const control = shared ? new SharedArrayBuffer(CONTROL_WORDS * 4) : new ArrayBuffer(CONTROL_WORDS * 4);
   const argumentsBuffer = shared ? new SharedArrayBuffer(MAX_ARGUMENTS * 8) : new ArrayBuffer(MAX_ARGUMENTS * 8);
   const words = new Int32Array(control);

@@ -8,7 +8,7 @@
  * reversal, say) return null, and the caller keeps TensorFlow.js's own kernel for them.
  */
 import { TRANSPOSE_SHARED_WASM_BASE64, TRANSPOSE_WASM_BASE64 } from './transpose.wasm';
-import { compileKernel, wasmApi, type WasmMemory } from './wasm-api';
+import { instantiateOnMemory, type WasmMemory } from './wasm-api';
 
 /** A permutation in the form the kernel runs (sizes in elements of 4 bytes). */
 export type TransposePlan =
@@ -89,23 +89,13 @@ export interface TransposeKernel {
   run(plan: Exclude<TransposePlan, { kind: 'copy' }>, source: number, target: number): void;
 }
 
-let plainModule: object | null | undefined;
-let sharedModule: object | null | undefined;
-
 /**
  * The kernel instantiated on `memory` (shared or not, as its buffer says); null where WebAssembly
  * SIMD (or, for a shared memory, threads) is not available.
  */
 export function transposeKernelFor(memory: WasmMemory): TransposeKernel | null {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = shared ? (sharedModule ??= compileKernel(TRANSPOSE_SHARED_WASM_BASE64)) : (plainModule ??= compileKernel(TRANSPOSE_WASM_BASE64));
-  if (!module || !wasmApi) return null;
-  let exports: TransposeExports;
-  try {
-    exports = new wasmApi.Instance(module, { env: { memory } }).exports as TransposeExports;
-  } catch {
-    return null;
-  }
+  const exports = instantiateOnMemory<TransposeExports>(memory, TRANSPOSE_WASM_BASE64, TRANSPOSE_SHARED_WASM_BASE64);
+  if (!exports) return null;
   return {
     run(plan, source, target) {
       if (plan.kind === 'elements') exports.transpose_f32(source, target, plan.outer, plan.rows, plan.cols);

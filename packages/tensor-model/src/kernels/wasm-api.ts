@@ -29,3 +29,22 @@ export function compileKernel(base64: string): object | null {
     return null;
   }
 }
+
+/** Whether `memory` is shared (the multi-threaded wasm backend's). */
+export function isSharedMemory(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * A kernel (its plain or shared-memory build, as `memory` is) instantiated on `memory`; null where
+ * WebAssembly SIMD (or, for a shared memory, threads) is not available.
+ */
+export function instantiateOnMemory<T>(memory: WasmMemory, plainBase64: string, sharedBase64: string): T | null {
+  const module = compileKernel(isSharedMemory(memory) ? sharedBase64 : plainBase64);
+  if (!module || !wasmApi) return null;
+  try {
+    return new wasmApi.Instance(module, { env: { memory } }).exports as T;
+  } catch {
+    return null;
+  }
+}

@@ -74,7 +74,7 @@ export function fusedCausalAttention(query: tf.Tensor4D, key: tf.Tensor4D, value
 }
 
 /** The same through host copies in the kernel's own memory (the cpu backend, or wasm without the heap kernels). */
-export function hostCausalAttention(query: tf.Tensor4D, key: tf.Tensor4D, value: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+function hostCausalAttention(query: tf.Tensor4D, key: tf.Tensor4D, value: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
   const [batch, time, heads, headDim] = query.shape;
   const kvHeads = key.shape[2];
   if (bias.size !== batch * time * time) {

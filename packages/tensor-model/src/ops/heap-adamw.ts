@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW_SHARED_WASM_BASE64, ADAMW_WASM_BASE64 } from '../kernels/adamw.wasm';
-import type { WasmMemory } from '../kernels/wasm-api';
+import { instantiateOnMemory, type WasmMemory } from '../kernels/wasm-api';
 import type { AdamWHyper } from '../training/adamw';
-import { instantiateOnMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
+import { memoryOffset, registerBackendKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel name registered for the wasm backend. */
 export const ADAMW_KERNEL = 'OrealAdamW';
@@ -24,19 +24,18 @@ export function registerHeapAdamW(owner: HeapBackend, memory: WasmMemory): boole
   const kernel = instantiateOnMemory<{ adamw: AdamWFunction }>(memory, ADAMW_WASM_BASE64, ADAMW_SHARED_WASM_BASE64);
   if (!kernel) return false;
   const { adamw } = kernel;
-  registerWasmKernel(ADAMW_KERNEL, ({ inputs, backend, attrs }) => {
-      if ((backend as unknown) !== owner) throw new Error('heap AdamW: registered for another wasm backend instance');
-      const { parameter, gradient, m, v } = inputs as Record<string, tf.TensorInfo>;
-      const theta = parameter as tf.TensorInfo;
-      const h = attrs as unknown as AdamWStep;
-      const outputs = [0, 1, 2].map(() => owner.makeOutput([...theta.shape], 'float32'));
-      const count = theta.shape.reduce((n, s) => n * s, 1);
-      adamw(
-        ...[theta, gradient, m, v, ...outputs].map((info) => offset(owner, info as tf.TensorInfo)), count,
-        h.clip, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, 1 - Math.pow(h.beta1, h.step), 1 - Math.pow(h.beta2, h.step),
-        h.epsilon, h.learningRate, h.learningRate * h.weightDecay, h.weightDecay > 0 ? 1 : 0,
-      );
-      return outputs;
+  registerBackendKernel(ADAMW_KERNEL, owner, 'heap AdamW', ({ inputs, attrs }) => {
+    const { parameter, gradient, m, v } = inputs as Record<string, tf.TensorInfo>;
+    const theta = parameter as tf.TensorInfo;
+    const h = attrs as unknown as AdamWStep;
+    const outputs = [0, 1, 2].map(() => owner.makeOutput([...theta.shape], 'float32'));
+    const count = theta.shape.reduce((n, s) => n * s, 1);
+    adamw(
+      ...[theta, gradient, m, v, ...outputs].map((info) => offset(owner, info as tf.TensorInfo)), count,
+      h.clip, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, 1 - Math.pow(h.beta1, h.step), 1 - Math.pow(h.beta2, h.step),
+      h.epsilon, h.learningRate, h.learningRate * h.weightDecay, h.weightDecay > 0 ? 1 : 0,
+    );
+    return outputs;
   });
   return true;
 }

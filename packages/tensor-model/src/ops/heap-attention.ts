@@ -13,8 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionUnits, causalAttentionModule } from '../kernels/causal-attention';
 import { createKernelPool, type KernelPool } from '../kernels/kernel-pool';
-import type { WasmMemory } from '../kernels/wasm-api';
-import { isSharedMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
+import { isSharedMemory, type WasmMemory } from '../kernels/wasm-api';
+import { memoryOffset, registerBackendKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel names registered for the wasm backend. */
 export const CAUSAL_ATTENTION_KERNEL = 'OrealCausalAttention';
@@ -50,36 +50,30 @@ export function registerHeapAttention(owner: HeapBackend, memory: WasmMemory, th
   let pool: KernelPool | undefined;
   // Started on first use: a process that never trains with it starts no worker.
   const poolFor = (): KernelPool => (pool ??= createKernelPool(module, memory, ['forward', 'backward'], shared ? threads : 1));
-  const check = (backend: unknown): HeapBackend => {
-    if (backend !== owner) throw new Error('heap attention: registered for another wasm backend instance');
-    return owner;
-  };
-  registerWasmKernel(CAUSAL_ATTENTION_KERNEL, ({ inputs, backend, attrs }) => {
-      const heap = check(backend);
-      const { q, k, v, bias } = inputs as Record<string, tf.TensorInfo>;
-      const query = q as tf.TensorInfo;
-      const s = sizes(query, k as tf.TensorInfo);
-      const scale = (attrs as unknown as { scale: number }).scale;
-      const output = heap.makeOutput([...query.shape], 'float32');
-      const rowMax = heap.makeOutput([s.batch, s.heads, s.time], 'float32');
-      const rowSum = heap.makeOutput([s.batch, s.heads, s.time], 'float32');
-      const pointers = [query, k, v, bias, output, rowMax, rowSum].map((info) => offset(heap, info as tf.TensorInfo));
-      runUnits(heap, poolFor(), 'forward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
-      return [output, rowMax, rowSum];
+  registerBackendKernel(CAUSAL_ATTENTION_KERNEL, owner, 'heap attention', ({ inputs, attrs }) => {
+    const { q, k, v, bias } = inputs as Record<string, tf.TensorInfo>;
+    const query = q as tf.TensorInfo;
+    const s = sizes(query, k as tf.TensorInfo);
+    const scale = (attrs as unknown as { scale: number }).scale;
+    const output = owner.makeOutput([...query.shape], 'float32');
+    const rowMax = owner.makeOutput([s.batch, s.heads, s.time], 'float32');
+    const rowSum = owner.makeOutput([s.batch, s.heads, s.time], 'float32');
+    const pointers = [query, k, v, bias, output, rowMax, rowSum].map((info) => offset(owner, info as tf.TensorInfo));
+    runUnits(owner, poolFor(), 'forward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
+    return [output, rowMax, rowSum];
   });
-  registerWasmKernel(CAUSAL_ATTENTION_GRAD_KERNEL, ({ inputs, backend, attrs }) => {
-      const heap = check(backend);
-      const { q, k, v, bias, o, m, l, dy } = inputs as Record<string, tf.TensorInfo>;
-      const query = q as tf.TensorInfo;
-      const key = k as tf.TensorInfo;
-      const s = sizes(query, key);
-      const scale = (attrs as unknown as { scale: number }).scale;
-      const dq = heap.makeOutput([...query.shape], 'float32');
-      const dk = heap.makeOutput([...key.shape], 'float32');
-      const dv = heap.makeOutput([...key.shape], 'float32');
-      const pointers = [query, key, v, bias, o, m, l, dy, dq, dk, dv].map((info) => offset(heap, info as tf.TensorInfo));
-      runUnits(heap, poolFor(), 'backward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
-      return [dq, dk, dv];
+  registerBackendKernel(CAUSAL_ATTENTION_GRAD_KERNEL, owner, 'heap attention', ({ inputs, attrs }) => {
+    const { q, k, v, bias, o, m, l, dy } = inputs as Record<string, tf.TensorInfo>;
+    const query = q as tf.TensorInfo;
+    const key = k as tf.TensorInfo;
+    const s = sizes(query, key);
+    const scale = (attrs as unknown as { scale: number }).scale;
+    const dq = owner.makeOutput([...query.shape], 'float32');
+    const dk = owner.makeOutput([...key.shape], 'float32');
+    const dv = owner.makeOutput([...key.shape], 'float32');
+    const pointers = [query, key, v, bias, o, m, l, dy, dq, dk, dv].map((info) => offset(owner, info as tf.TensorInfo));
+    runUnits(owner, poolFor(), 'backward', [s.batch, s.time, s.heads, s.kvHeads, s.headDim, scale, ...pointers], attentionUnits(s), s.time);
+    return [dq, dk, dv];
   });
   return true;
 }

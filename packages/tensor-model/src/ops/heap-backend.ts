@@ -3,7 +3,7 @@
  * in it, and new outputs; and instantiating a kernel module on that memory.
  */
 import * as tf from '@tensorflow/tfjs';
-import { compileKernel, wasmApi, type WasmMemory } from '../kernels/wasm-api';
+import type { WasmMemory } from '../kernels/wasm-api';
 
 /** The part of tfjs-wasm's backend the kernels use (not part of its public types). */
 export interface HeapBackend {
@@ -26,26 +26,11 @@ export function backendMemory(backend: HeapBackend): WasmMemory | undefined {
   return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
 }
 
-/** Whether `memory` is shared (the multi-threaded build's). */
-export function isSharedMemory(memory: WasmMemory): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-}
-
 /** Byte offset of a tensor's data in the backend's memory; `what` names the caller in the error. */
 export function memoryOffset(backend: HeapBackend, info: tf.TensorInfo, what: string): number {
   const data = backend.dataIdMap.get(info.dataId);
   if (!data) throw new Error(`${what}: a tensor is not on the wasm backend`);
   return data.memoryOffset;
-}
-
-/**
- * A kernel module (its plain or shared-memory build, as `memory` is) instantiated on `memory`;
- * null where WebAssembly SIMD is not available.
- */
-export function instantiateOnMemory<T>(memory: WasmMemory, plainBase64: string, sharedBase64: string): T | null {
-  const module = compileKernel(isSharedMemory(memory) ? sharedBase64 : plainBase64);
-  if (!module || !wasmApi) return null;
-  return new wasmApi.Instance(module, { env: { memory } }).exports as T;
 }
 
 /**
@@ -55,4 +40,21 @@ export function instantiateOnMemory<T>(memory: WasmMemory, plainBase64: string, 
 export function registerWasmKernel(kernelName: string, kernelFunc: tf.KernelFunc, base?: tf.KernelConfig): void {
   if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...base, kernelName, backendName: 'wasm', kernelFunc });
+}
+
+/**
+ * Register a kernel of this package's own (no tfjs kernel to fall back to) that runs in `owner`'s
+ * memory: called on another wasm backend instance (a backend started again without `initBackend`
+ * re-registering), it throws, naming `what`.
+ */
+export function registerBackendKernel(
+  kernelName: string,
+  owner: HeapBackend,
+  what: string,
+  kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => ReturnType<tf.KernelFunc>,
+): void {
+  registerWasmKernel(kernelName, (args) => {
+    if ((args.backend as unknown) !== owner) throw new Error(`${what}: registered for another wasm backend instance`);
+    return kernelFunc(args);
+  });
 }

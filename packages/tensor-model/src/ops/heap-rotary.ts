@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ROTARY_SHARED_WASM_BASE64, ROTARY_WASM_BASE64 } from '../kernels/rotary.wasm';
-import type { WasmMemory } from '../kernels/wasm-api';
-import { instantiateOnMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
+import { instantiateOnMemory, type WasmMemory } from '../kernels/wasm-api';
+import { memoryOffset, registerBackendKernel, type HeapBackend } from './heap-backend';
 
 /** Kernel names registered for the wasm backend. */
 export const ROTARY_KERNEL = 'OrealRotary';
@@ -22,14 +22,13 @@ export function registerHeapRotary(owner: HeapBackend, memory: WasmMemory): bool
   const kernels = instantiateOnMemory<{ forward: RotaryFunction; backward: RotaryFunction }>(memory, ROTARY_WASM_BASE64, ROTARY_SHARED_WASM_BASE64);
   if (!kernels) return false;
   const register = (kernelName: string, run: RotaryFunction) =>
-    registerWasmKernel(kernelName, ({ inputs, backend }) => {
-        if ((backend as unknown) !== owner) throw new Error('heap rotary: registered for another wasm backend instance');
-        const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
-        const input = x as tf.TensorInfo;
-        const [batch, time, heads, dim] = input.shape as [number, number, number, number];
-        const out = owner.makeOutput([...input.shape], 'float32');
-        run(offset(owner, input), offset(owner, cos as tf.TensorInfo), offset(owner, sin as tf.TensorInfo), offset(owner, out), batch * time, heads, dim);
-        return out;
+    registerBackendKernel(kernelName, owner, 'heap rotary', ({ inputs }) => {
+      const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
+      const input = x as tf.TensorInfo;
+      const [batch, time, heads, dim] = input.shape as [number, number, number, number];
+      const out = owner.makeOutput([...input.shape], 'float32');
+      run(offset(owner, input), offset(owner, cos as tf.TensorInfo), offset(owner, sin as tf.TensorInfo), offset(owner, out), batch * time, heads, dim);
+      return out;
     });
   register(ROTARY_KERNEL, kernels.forward);
   register(ROTARY_GRAD_KERNEL, kernels.backward);

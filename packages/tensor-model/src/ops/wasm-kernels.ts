@@ -63,21 +63,21 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
   const backend = tf.backend() as unknown as HeapBackend;
   const memory = backendMemory(backend);
   const transposeKernel = memory ? transposeKernelFor(memory) : null;
-  if (!transposeKernel) return [];
+  if (!memory || !transposeKernel) return [];
   const known = added.get(backend);
   if (known) return known;
   replaceTranspose(backend, transposeKernel);
   replaceIdentity(backend);
   replaceCast(backend);
-  replaceGather(backend, memory as WasmMemory);
+  replaceGather(backend, memory);
   const names = [
     'Transpose',
     'Identity',
     'Cast',
     'GatherV2',
-    ...(memory && registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
-    ...(memory && registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
-    ...(memory && registerHeapRotary(backend, memory) ? ['Rotary'] : []),
+    ...(registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
+    ...(registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
+    ...(registerHeapRotary(backend, memory) ? ['Rotary'] : []),
   ];
   added.set(backend, names);
   return names;
