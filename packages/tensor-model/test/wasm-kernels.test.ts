@@ -113,7 +113,7 @@ describe('wasm backend with the replaced kernels', () => {
 
   it('replaces Transpose and gives tf.transpose bit-identical results to the reference (float32 and int32)', () => {
     expect(tf.getBackend()).toBe('wasm');
-    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'Cast', 'GatherV2', 'CausalAttention', 'AdamW', 'Rotary']);
+    expect(installWasmKernels('oreal')).toEqual(['Transpose', 'Identity', 'Cast', 'GatherV2', 'CausalAttention', 'AdamW', 'Rotary', 'RMSNorm', 'SwiGLU']);
     const cases: [number[], number[]][] = [
       [[37, 21], [1, 0]],
       [[3, 9, 5], [0, 2, 1]],

@@ -18,7 +18,9 @@ import { embed } from '../ops/embedding';
 import { linear, matMul2d, matMulByConstant } from '../ops/matmul';
 import { attentionScores, attentionValues } from '../ops/attention-products';
 import { fusedCausalAttention, useFusedAttention, type FusedAttentionMode } from '../ops/fused-attention';
+import { heapRmsNorm, heapRmsNormApplies } from '../ops/heap-rms-norm';
 import { heapRotary, heapRotaryApplies } from '../ops/heap-rotary';
+import { heapSwiGlu, heapSwiGluApplies } from '../ops/heap-swiglu';
 import { names, type ParameterMap } from './parameters';
 
 /** Per-layer key/value cache: keys stored transposed [B, H_kv, D, T_k], values [B, H_kv, T_k, D]. */
@@ -77,6 +79,12 @@ function parameter(params: ParameterMap, name: string): tf.Variable {
 
 /** RMSNorm: y = x / sqrt(mean(x²) + ε) ⊙ w over the last axis. x [..., C], w [C]. */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  if (heapRmsNormApplies(x, weight)) return heapRmsNorm(x, weight, eps); // same values, one wasm kernel each way (ops/heap-rms-norm.ts)
+  return rmsNormWithTensorOps(x, weight, eps);
+}
+
+/** `rmsNorm` with TensorFlow.js ops only (the formulation the wasm kernel is tested against). */
+export function rmsNormWithTensorOps(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
   const meanSquare = tf.mean(tf.square(x), -1, true); // [..., 1]
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }
@@ -84,8 +92,14 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
 /** SwiGLU MLP: down(silu(gate(x)) ⊙ up(x)). x [B, T, C] → [B, T, C]. */
 export function swiGlu(x: tf.Tensor, gate: tf.Tensor2D, up: tf.Tensor2D, down: tf.Tensor2D): tf.Tensor {
   const g = linear(x, gate); // [B, T, I]
-  const activated = tf.mul(tf.mul(g, tf.sigmoid(g)), linear(x, up)); // silu(g) ⊙ up(x)   [B, T, I]
+  const u = linear(x, up); // [B, T, I]
+  const activated = heapSwiGluApplies(g, u) ? heapSwiGlu(g, u) : siluGateWithTensorOps(g, u); // silu(g) ⊙ up(x), same values either way
   return linear(activated, down); // [B, T, C]
+}
+
+/** silu(g) ⊙ u with TensorFlow.js ops only (the formulation the wasm kernel `ops/heap-swiglu.ts` is tested against). */
+export function siluGateWithTensorOps(g: tf.Tensor, u: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(g, tf.sigmoid(g)), u);
 }
 
 /**

@@ -18,9 +18,10 @@
  *   and message as tfjs's.
  *
  * Added as kernels of their own (same memory, no copies): causal attention with its gradient
- * (`heap-attention.ts`, on every wasm thread), the AdamW step of one parameter (`heap-adamw.ts`) and
- * rotary embedding with its gradient (`heap-rotary.ts`), the last two with the values of the
- * tensor ops they replace.
+ * (`heap-attention.ts`, on every wasm thread), the AdamW step of one parameter (`heap-adamw.ts`),
+ * rotary embedding (`heap-rotary.ts`), RMSNorm (`heap-rms-norm.ts`) and the SwiGLU gate
+ * (`heap-swiglu.ts`) with their gradients, the last four with the values of the tensor ops they
+ * replace.
  *
  * Installed by `initBackend` once the wasm backend is active; `OREAL_WASM_KERNELS=tfjs` keeps
  * tfjs's own kernels (to compare, or if a replacement misbehaves). Cases a replacement does not
@@ -33,7 +34,9 @@ import type { WasmMemory } from '../kernels/wasm-api';
 import { registerHeapAdamW } from './heap-adamw';
 import { registerHeapAttention } from './heap-attention';
 import { backendMemory, memoryOffset, registerWasmKernel, type HeapBackend } from './heap-backend';
+import { registerHeapRmsNorm } from './heap-rms-norm';
 import { registerHeapRotary } from './heap-rotary';
+import { registerHeapSwiGlu } from './heap-swiglu';
 
 /** Environment variable choosing the kernels: `oreal` (default: the replacements) or `tfjs`. */
 export const WASM_KERNELS_ENV = 'OREAL_WASM_KERNELS';
@@ -78,6 +81,8 @@ export function installWasmKernels(choice: WasmKernelsChoice, threads = 1): read
     ...(registerHeapAttention(backend, memory, threads) ? ['CausalAttention'] : []),
     ...(registerHeapAdamW(backend, memory) ? ['AdamW'] : []),
     ...(registerHeapRotary(backend, memory) ? ['Rotary'] : []),
+    ...(registerHeapRmsNorm(backend, memory) ? ['RMSNorm'] : []),
+    ...(registerHeapSwiGlu(backend, memory) ? ['SwiGLU'] : []),
   ];
   added.set(backend, names);
   return names;
