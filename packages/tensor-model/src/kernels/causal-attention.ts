@@ -42,7 +42,8 @@ export interface CausalAttentionGradients {
 type Pointer = number;
 /**
  * The module's exports. Both passes do the work units [first, last): unit u = (batch u / H_kv,
- * key head u % H_kv), B·H_kv units in all; p is T floats of scratch.
+ * key head u % H_kv), B·H_kv units in all; p is scratch: T floats (forward), two rows of T rounded
+ * up to 16 bytes (backward).
  */
 interface KernelExports {
   forward(
@@ -116,7 +117,7 @@ function layout(shape: CausalAttentionShape, backward: boolean) {
   };
   const offsets = {
     q: take(queryBytes), k: take(keyBytes), v: take(keyBytes), bias: take(batch * time * time * 4),
-    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(time * 4),
+    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(2 * align16(time * 4)) /* two query rows of scores (the backward's) */,
     dO: backward ? take(queryBytes) : 0, dq: backward ? take(queryBytes) : 0,
     dk: backward ? take(keyBytes) : 0, dv: backward ? take(keyBytes) : 0,
   };

@@ -16,7 +16,7 @@
 ;; h / (H / H_kv)):
 ;;   q, o, dO, dq   [B, T, H, D]        k, v, dk, dv   [B, T, H_kv, D]
 ;;   bias           [B, T, T]           m, l           [B, H, T]  (row max, row sum of exp)
-;;   p              [T]                 scratch
+;;   p              [T] (forward), 2 × [T] rounded up to 16 bytes each (backward): scratch
 ;;
 ;; Source of `causal-attention.wasm.ts` (regenerate with `npm run build:kernels`).
 ;; @variant shared-memory (the multi-threaded backend runs it in its own memory, `ops/heap-attention.ts`)
@@ -356,22 +356,168 @@
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $units))))
 
+;; The backward update of four keys for two query rows A and B (rows after one another in one
+  ;; head): as $backward4 for A, then for B, element by element, so every dk and dv element gets
+  ;; A's term and then B's, as when the rows go one after the other; k, dk and dv are read once
+  ;; for the two.
+  (func $backward4x2
+    (param $probA v128) (param $dsA v128) (param $probB v128) (param $dsB v128)
+    (param $dOA i32) (param $dOB i32) (param $qA i32) (param $qB i32) (param $dqA i32) (param $dqB i32)
+    (param $k i32) (param $dk i32) (param $dv i32) (param $stride i32) (param $bytes i32)
+    (local $i i32) (local $n i32) (local $off i32) (local $at i32)
+    (local $gA v128) (local $gB v128) (local $xA v128) (local $xB v128) (local $accA v128) (local $accB v128) (local $kn v128)
+    (local $pa0 v128) (local $pa1 v128) (local $pa2 v128) (local $pa3 v128)
+    (local $pb0 v128) (local $pb1 v128) (local $pb2 v128) (local $pb3 v128)
+    (local $da0 v128) (local $da1 v128) (local $da2 v128) (local $da3 v128)
+    (local $db0 v128) (local $db1 v128) (local $db2 v128) (local $db3 v128)
+    (local $stride2 i32) (local $stride3 i32)
+    (local.set $stride2 (i32.shl (local.get $stride) (i32.const 1)))
+    (local.set $stride3 (i32.mul (local.get $stride) (i32.const 3)))
+    (local.set $pa0 (i32x4.splat (i32x4.extract_lane 0 (local.get $probA))))
+    (local.set $pa1 (i32x4.splat (i32x4.extract_lane 1 (local.get $probA))))
+    (local.set $pa2 (i32x4.splat (i32x4.extract_lane 2 (local.get $probA))))
+    (local.set $pa3 (i32x4.splat (i32x4.extract_lane 3 (local.get $probA))))
+    (local.set $pb0 (i32x4.splat (i32x4.extract_lane 0 (local.get $probB))))
+    (local.set $pb1 (i32x4.splat (i32x4.extract_lane 1 (local.get $probB))))
+    (local.set $pb2 (i32x4.splat (i32x4.extract_lane 2 (local.get $probB))))
+    (local.set $pb3 (i32x4.splat (i32x4.extract_lane 3 (local.get $probB))))
+    (local.set $da0 (i32x4.splat (i32x4.extract_lane 0 (local.get $dsA))))
+    (local.set $da1 (i32x4.splat (i32x4.extract_lane 1 (local.get $dsA))))
+    (local.set $da2 (i32x4.splat (i32x4.extract_lane 2 (local.get $dsA))))
+    (local.set $da3 (i32x4.splat (i32x4.extract_lane 3 (local.get $dsA))))
+    (local.set $db0 (i32x4.splat (i32x4.extract_lane 0 (local.get $dsB))))
+    (local.set $db1 (i32x4.splat (i32x4.extract_lane 1 (local.get $dsB))))
+    (local.set $db2 (i32x4.splat (i32x4.extract_lane 2 (local.get $dsB))))
+    (local.set $db3 (i32x4.splat (i32x4.extract_lane 3 (local.get $dsB))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $gA (v128.load (i32.add (local.get $dOA) (local.get $i))))
+        (local.set $gB (v128.load (i32.add (local.get $dOB) (local.get $i))))
+        (local.set $xA (v128.load (i32.add (local.get $qA) (local.get $i))))
+        (local.set $xB (v128.load (i32.add (local.get $qB) (local.get $i))))
+        (local.set $accA (v128.load (i32.add (local.get $dqA) (local.get $i))))
+        (local.set $accB (v128.load (i32.add (local.get $dqB) (local.get $i))))
+        ;; key 0
+        (local.set $at (i32.add (local.get $dv) (local.get $i)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $pa0) (local.get $gA))) (f32x4.mul (local.get $pb0) (local.get $gB))))
+        (local.set $kn (v128.load (i32.add (local.get $k) (local.get $i))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $da0) (local.get $kn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $db0) (local.get $kn))))
+        (local.set $at (i32.add (local.get $dk) (local.get $i)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $da0) (local.get $xA))) (f32x4.mul (local.get $db0) (local.get $xB))))
+        ;; key 1
+        (local.set $off (i32.add (local.get $stride) (local.get $i)))
+        (local.set $at (i32.add (local.get $dv) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $pa1) (local.get $gA))) (f32x4.mul (local.get $pb1) (local.get $gB))))
+        (local.set $kn (v128.load (i32.add (local.get $k) (local.get $off))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $da1) (local.get $kn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $db1) (local.get $kn))))
+        (local.set $at (i32.add (local.get $dk) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $da1) (local.get $xA))) (f32x4.mul (local.get $db1) (local.get $xB))))
+        ;; key 2
+        (local.set $off (i32.add (local.get $stride2) (local.get $i)))
+        (local.set $at (i32.add (local.get $dv) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $pa2) (local.get $gA))) (f32x4.mul (local.get $pb2) (local.get $gB))))
+        (local.set $kn (v128.load (i32.add (local.get $k) (local.get $off))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $da2) (local.get $kn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $db2) (local.get $kn))))
+        (local.set $at (i32.add (local.get $dk) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $da2) (local.get $xA))) (f32x4.mul (local.get $db2) (local.get $xB))))
+        ;; key 3
+        (local.set $off (i32.add (local.get $stride3) (local.get $i)))
+        (local.set $at (i32.add (local.get $dv) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $pa3) (local.get $gA))) (f32x4.mul (local.get $pb3) (local.get $gB))))
+        (local.set $kn (v128.load (i32.add (local.get $k) (local.get $off))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $da3) (local.get $kn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $db3) (local.get $kn))))
+        (local.set $at (i32.add (local.get $dk) (local.get $off)))
+        (v128.store (local.get $at)
+          (f32x4.add (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $da3) (local.get $xA))) (f32x4.mul (local.get $db3) (local.get $xB))))
+        (v128.store (i32.add (local.get $dqA) (local.get $i)) (local.get $accA))
+        (v128.store (i32.add (local.get $dqB) (local.get $i)) (local.get $accB))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; The backward of one query row for its keys from `j` on, up to `keyEnd`: four keys at a time
+  ;; (see $backward4) while a whole block fits, then one at a time. `dO`, `q` and `dq` are the
+  ;; row's; `keys`, `values`, `dk` and `dv` the key head's first rows; `p` the row's scores.
+  (func $rowBackward
+    (param $j i32) (param $keyEnd i32) (param $time i32) (param $p i32)
+    (param $max f32) (param $inverse f32) (param $rowDot f32) (param $scale f32)
+    (param $dO i32) (param $q i32) (param $dq i32)
+    (param $keys i32) (param $values i32) (param $dk i32) (param $dv i32) (param $keyStride i32) (param $dimBytes i32)
+    (local $prob f32) (local $ds f32) (local $prob4 v128) (local $ds4 v128) (local $at i32)
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (local.get $keyEnd))))
+        (local.set $prob4
+          (f32x4.mul (f32x4.splat (local.get $inverse))
+            (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max))))))
+        (if (v128.any_true (local.get $prob4))
+          (then
+            (local.set $at (i32.mul (local.get $j) (local.get $keyStride)))
+            (local.set $ds4
+              (f32x4.mul (f32x4.splat (local.get $scale))
+                (f32x4.mul (local.get $prob4)
+                  (f32x4.sub
+                    (call $dot4 (local.get $dO) (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
+                    (f32x4.splat (local.get $rowDot))))))
+            (call $backward4 (local.get $prob4) (local.get $ds4) (local.get $dO) (local.get $q) (local.get $dq)
+              (i32.add (local.get $keys) (local.get $at)) (i32.add (local.get $dk) (local.get $at)) (i32.add (local.get $dv) (local.get $at))
+              (local.get $keyStride) (local.get $dimBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $blocks)))
+    (block $done
+      (loop $keysLoop
+        (br_if $done (i32.ge_u (local.get $j) (local.get $keyEnd)))
+        (local.set $prob
+          (f32.mul (local.get $inverse)
+            (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
+        (if (f32.gt (local.get $prob) (f32.const 0))
+          (then
+            (local.set $at (i32.mul (local.get $j) (local.get $keyStride)))
+            (local.set $ds
+              (f32.mul (local.get $scale)
+                (f32.mul (local.get $prob)
+                  (f32.sub
+                    (call $dot (local.get $dO) (i32.add (local.get $values) (local.get $at)) (local.get $dimBytes))
+                    (local.get $rowDot)))))
+            (call $axpy (i32.add (local.get $dv) (local.get $at)) (local.get $prob) (local.get $dO) (local.get $dimBytes))
+            (call $axpy (local.get $dq) (local.get $ds) (i32.add (local.get $keys) (local.get $at)) (local.get $dimBytes))
+            (call $axpy (i32.add (local.get $dk) (local.get $at)) (local.get $ds) (local.get $q) (local.get $dimBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $keysLoop))))
+
   ;; Backward for the work units [first, last) (as in forward): dq, dk and dv overwritten. A
   ;; unit zeroes its key head's rows of dk and dv, then accumulates over its G query heads, so
   ;; units write disjoint memory and the sums run in the same order whatever the thread count.
+  ;; Query rows go two at a time (A = t, B = t + 1) through the keys both attend ($backward4x2:
+  ;; k, dk and dv read once for the two), then each through the rest of its own keys; every dk,
+  ;; dv element still gets its terms in row order. `p` holds two rows of scores (2 × T floats,
+  ;; each row 16-byte aligned).
   (func (export "backward")
     (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
     (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32)
     (param $dO i32) (param $dq i32) (param $dk i32) (param $dv i32)
     (param $p i32) (param $first i32) (param $last i32)
     (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
-    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $offset i32) (local $keyOffset i32)
-    (local $qRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
-    (local $max f32) (local $inverse f32) (local $prob f32) (local $rowDot f32) (local $ds f32) (local $prob4 v128) (local $ds4 v128)
+    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $keyOffset i32)
+    (local $keys i32) (local $values i32) (local $dkHead i32) (local $dvHead i32) (local $pB i32) (local $jointEnd i32) (local $at i32)
+    (local $offA i32) (local $maxA f32) (local $invA f32) (local $dotA f32) (local $endA i32) (local $probA v128) (local $dsA v128)
+    (local $offB i32) (local $maxB f32) (local $invB f32) (local $dotB f32) (local $endB i32) (local $probB v128) (local $dsB v128)
     (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
     (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
+    (local.set $pB (i32.add (local.get $p) (i32.and (i32.add (i32.shl (local.get $time) (i32.const 2)) (i32.const 15)) (i32.const -16))))
     (local.set $u (local.get $first))
     (block $unitsDone
       (loop $units
@@ -382,80 +528,114 @@
           (i32.add (i32.mul (i32.mul (local.get $b) (local.get $time)) (local.get $keyStride)) (i32.mul (local.get $kh) (local.get $dimBytes))))
         (local.set $keys (i32.add (local.get $k) (local.get $keyOffset)))
         (local.set $values (i32.add (local.get $v) (local.get $keyOffset)))
+        (local.set $dkHead (i32.add (local.get $dk) (local.get $keyOffset)))
+        (local.set $dvHead (i32.add (local.get $dv) (local.get $keyOffset)))
         ;; Zero this key head's rows of dk and dv.
         (local.set $j (i32.const 0))
         (loop $zero
-          (memory.fill (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride)))) (i32.const 0) (local.get $dimBytes))
-          (memory.fill (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride)))) (i32.const 0) (local.get $dimBytes))
+          (memory.fill (i32.add (local.get $dkHead) (i32.mul (local.get $j) (local.get $keyStride))) (i32.const 0) (local.get $dimBytes))
+          (memory.fill (i32.add (local.get $dvHead) (i32.mul (local.get $j) (local.get $keyStride))) (i32.const 0) (local.get $dimBytes))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br_if $zero (i32.lt_u (local.get $j) (local.get $time))))
         (local.set $h (i32.mul (local.get $kh) (local.get $group)))
         (local.set $hEnd (i32.add (local.get $h) (local.get $group)))
         (loop $headLoop
           (local.set $t (i32.const 0))
-          (loop $rows
-            (local.set $offset
-              (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
-            (local.set $qRow (i32.add (local.get $q) (local.get $offset)))
-            (local.set $biasRow
-              (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
-            (local.set $stat
-              (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
-            (local.set $max (f32.load (i32.add (local.get $m) (local.get $stat))))
-            (local.set $inverse (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $stat)))))
-            (drop
-              (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
-                (local.get $time) (local.get $dimBytes) (local.get $scale)))
-            (local.set $rowDot (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $o) (local.get $offset)) (local.get $dimBytes)))
-            (memory.fill (i32.add (local.get $dq) (local.get $offset)) (i32.const 0) (local.get $dimBytes))
-            (local.set $j (i32.const 0))
-            ;; Four keys at a time (see $backward4), then one at a time.
-            (block $blocksDone
-              (loop $blocks
-                (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (global.get $keyEnd))))
-                (local.set $prob4
-                  (f32x4.mul (f32x4.splat (local.get $inverse))
-                    (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max))))))
-                (if (v128.any_true (local.get $prob4))
-                  (then
-                    (local.set $ds4
-                      (f32x4.mul (f32x4.splat (local.get $scale))
-                        (f32x4.mul (local.get $prob4)
-                          (f32x4.sub
-                            (call $dot4 (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))
-                            (f32x4.splat (local.get $rowDot))))))
-                    (call $backward4 (local.get $prob4) (local.get $ds4)
-                      (i32.add (local.get $dO) (local.get $offset)) (local.get $qRow) (i32.add (local.get $dq) (local.get $offset))
-                      (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride)))
-                      (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                      (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                      (local.get $keyStride) (local.get $dimBytes))))
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $blocks)))
-            (block $done
-              (loop $keysLoop
-                (br_if $done (i32.ge_u (local.get $j) (global.get $keyEnd)))
-                (local.set $prob
-                  (f32.mul (local.get $inverse)
-                    (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))
-                (if (f32.gt (local.get $prob) (f32.const 0))
-                  (then
-                    (local.set $ds
-                      (f32.mul (local.get $scale)
-                        (f32.mul (local.get $prob)
-                          (f32.sub
-                            (call $dot (i32.add (local.get $dO) (local.get $offset)) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
-                            (local.get $rowDot)))))
-                    (call $axpy (i32.add (local.get $dv) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                      (local.get $prob) (i32.add (local.get $dO) (local.get $offset)) (local.get $dimBytes))
-                    (call $axpy (i32.add (local.get $dq) (local.get $offset))
-                      (local.get $ds) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))
-                    (call $axpy (i32.add (local.get $dk) (i32.add (local.get $keyOffset) (i32.mul (local.get $j) (local.get $keyStride))))
-                      (local.get $ds) (local.get $qRow) (local.get $dimBytes))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $keysLoop)))
-            (local.set $t (i32.add (local.get $t) (i32.const 1)))
-            (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+          (block $pairsDone
+            (loop $pairs
+              (br_if $pairsDone (i32.ge_u (i32.add (local.get $t) (i32.const 1)) (local.get $time)))
+              ;; Row A = t: scores, statistics, dO·o; dq zeroed.
+              (local.set $offA
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+              (local.set $at
+                (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+              (local.set $maxA (f32.load (i32.add (local.get $m) (local.get $at))))
+              (local.set $invA (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $at)))))
+              (drop
+                (call $scores (i32.add (local.get $q) (local.get $offA)) (local.get $keys) (local.get $keyStride)
+                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2)))
+                  (local.get $p) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (local.set $endA (global.get $keyEnd))
+              (local.set $dotA (call $dot (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $o) (local.get $offA)) (local.get $dimBytes)))
+              (memory.fill (i32.add (local.get $dq) (local.get $offA)) (i32.const 0) (local.get $dimBytes))
+              ;; Row B = t + 1 likewise (its scores in the second row of p).
+              (local.set $offB (i32.add (local.get $offA) (local.get $qStride)))
+              (local.set $at (i32.add (local.get $at) (i32.const 4)))
+              (local.set $maxB (f32.load (i32.add (local.get $m) (local.get $at))))
+              (local.set $invB (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $at)))))
+              (drop
+                (call $scores (i32.add (local.get $q) (local.get $offB)) (local.get $keys) (local.get $keyStride)
+                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (i32.add (local.get $t) (i32.const 1))) (local.get $time)) (i32.const 2)))
+                  (local.get $pB) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (local.set $endB (global.get $keyEnd))
+              (local.set $dotB (call $dot (i32.add (local.get $dO) (local.get $offB)) (i32.add (local.get $o) (local.get $offB)) (local.get $dimBytes)))
+              (memory.fill (i32.add (local.get $dq) (local.get $offB)) (i32.const 0) (local.get $dimBytes))
+              ;; The blocks of four keys both rows attend.
+              (local.set $jointEnd (select (local.get $endA) (local.get $endB) (i32.lt_u (local.get $endA) (local.get $endB))))
+              (local.set $j (i32.const 0))
+              (block $jointDone
+                (loop $joint
+                  (br_if $jointDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (local.get $jointEnd))))
+                  (local.set $probA
+                    (f32x4.mul (f32x4.splat (local.get $invA))
+                      (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $maxA))))))
+                  (local.set $probB
+                    (f32x4.mul (f32x4.splat (local.get $invB))
+                      (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $pB) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $maxB))))))
+                  (if (v128.any_true (v128.or (local.get $probA) (local.get $probB)))
+                    (then
+                      (local.set $at (i32.mul (local.get $j) (local.get $keyStride)))
+                      (local.set $dsA
+                        (f32x4.mul (f32x4.splat (local.get $scale))
+                          (f32x4.mul (local.get $probA)
+                            (f32x4.sub
+                              (call $dot4 (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
+                              (f32x4.splat (local.get $dotA))))))
+                      (local.set $dsB
+                        (f32x4.mul (f32x4.splat (local.get $scale))
+                          (f32x4.mul (local.get $probB)
+                            (f32x4.sub
+                              (call $dot4 (i32.add (local.get $dO) (local.get $offB)) (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
+                              (f32x4.splat (local.get $dotB))))))
+                      (call $backward4x2 (local.get $probA) (local.get $dsA) (local.get $probB) (local.get $dsB)
+                        (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $dO) (local.get $offB))
+                        (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $q) (local.get $offB))
+                        (i32.add (local.get $dq) (local.get $offA)) (i32.add (local.get $dq) (local.get $offB))
+                        (i32.add (local.get $keys) (local.get $at)) (i32.add (local.get $dkHead) (local.get $at)) (i32.add (local.get $dvHead) (local.get $at))
+                        (local.get $keyStride) (local.get $dimBytes))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                  (br $joint)))
+              ;; The rest of each row's keys, A's first.
+              (call $rowBackward (local.get $j) (local.get $endA) (local.get $time) (local.get $p)
+                (local.get $maxA) (local.get $invA) (local.get $dotA) (local.get $scale)
+                (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $dq) (local.get $offA))
+                (local.get $keys) (local.get $values) (local.get $dkHead) (local.get $dvHead) (local.get $keyStride) (local.get $dimBytes))
+              (call $rowBackward (local.get $j) (local.get $endB) (local.get $time) (local.get $pB)
+                (local.get $maxB) (local.get $invB) (local.get $dotB) (local.get $scale)
+                (i32.add (local.get $dO) (local.get $offB)) (i32.add (local.get $q) (local.get $offB)) (i32.add (local.get $dq) (local.get $offB))
+                (local.get $keys) (local.get $values) (local.get $dkHead) (local.get $dvHead) (local.get $keyStride) (local.get $dimBytes))
+              (local.set $t (i32.add (local.get $t) (i32.const 2)))
+              (br $pairs)))
+          ;; An odd last row on its own.
+          (if (i32.lt_u (local.get $t) (local.get $time))
+            (then
+              (local.set $offA
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+              (local.set $at
+                (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+              (local.set $maxA (f32.load (i32.add (local.get $m) (local.get $at))))
+              (local.set $invA (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $at)))))
+              (drop
+                (call $scores (i32.add (local.get $q) (local.get $offA)) (local.get $keys) (local.get $keyStride)
+                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2)))
+                  (local.get $p) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (local.set $endA (global.get $keyEnd))
+              (local.set $dotA (call $dot (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $o) (local.get $offA)) (local.get $dimBytes)))
+              (memory.fill (i32.add (local.get $dq) (local.get $offA)) (i32.const 0) (local.get $dimBytes))
+              (call $rowBackward (i32.const 0) (local.get $endA) (local.get $time) (local.get $p)
+                (local.get $maxA) (local.get $invA) (local.get $dotA) (local.get $scale)
+                (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $dq) (local.get $offA))
+                (local.get $keys) (local.get $values) (local.get $dkHead) (local.get $dvHead) (local.get $keyStride) (local.get $dimBytes))))
           (local.set $h (i32.add (local.get $h) (i32.const 1)))
           (br_if $headLoop (i32.lt_u (local.get $h) (local.get $hEnd))))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
