@@ -47,7 +47,7 @@ function throughPool(threads: number) {
     heap.set(dO, p.dO / 4);
     heap.fill(Number.NaN, p.dk / 4, p.dk / 4 + keyValues); // the backward must overwrite, not add to, dk and dv
     const sizes = [batch, time, heads, kvHeads, headDim, scale];
-    const scratchBytes = 2 * Math.ceil((time * 4) / 16) * 16; // the backward's two query rows
+    const scratchBytes = 2 * Math.ceil((time * 4) / 16) * 16; // two query rows of scores
     pool.run('forward', [...sizes, p.q, p.k, p.v, p.bias, p.o, p.m, p.l], attentionUnits(shape), p.scratch, scratchBytes);
     pool.run('backward', [...sizes, p.q, p.k, p.v, p.bias, p.o, p.m, p.l, p.dO, p.dq, p.dk, p.dv], attentionUnits(shape), p.scratch, scratchBytes);
     const read = (offset: number, values: number) => Array.from(heap.subarray(offset / 4, offset / 4 + values));

@@ -42,8 +42,8 @@ export interface CausalAttentionGradients {
 type Pointer = number;
 /**
  * The module's exports. Both passes do the work units [first, last): unit u = (batch u / H_kv,
- * key head u % H_kv), B·H_kv units in all; p is scratch: T floats (forward), two rows of T rounded
- * up to 16 bytes (backward).
+ * key head u % H_kv), B·H_kv units in all; p is scratch: two rows of T floats, each rounded up to
+ * 16 bytes (the passes take query rows two at a time).
  */
 interface KernelExports {
   forward(
@@ -117,7 +117,7 @@ function layout(shape: CausalAttentionShape, backward: boolean) {
   };
   const offsets = {
     q: take(queryBytes), k: take(keyBytes), v: take(keyBytes), bias: take(batch * time * time * 4),
-    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(2 * align16(time * 4)) /* two query rows of scores (the backward's) */,
+    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(2 * align16(time * 4)) /* two query rows of scores */,
     dO: backward ? take(queryBytes) : 0, dq: backward ? take(queryBytes) : 0,
     dk: backward ? take(keyBytes) : 0, dv: backward ? take(keyBytes) : 0,
   };

@@ -16,7 +16,7 @@
 ;; h / (H / H_kv)):
 ;;   q, o, dO, dq   [B, T, H, D]        k, v, dk, dv   [B, T, H_kv, D]
 ;;   bias           [B, T, T]           m, l           [B, H, T]  (row max, row sum of exp)
-;;   p              [T] (forward), 2 × [T] rounded up to 16 bytes each (backward): scratch
+;;   p              2 × [T], each row rounded up to 16 bytes: scratch (query rows go two at a time)
 ;;
 ;; Source of `causal-attention.wasm.ts` (regenerate with `npm run build:kernels`).
 ;; @variant shared-memory (the multi-threaded backend runs it in its own memory, `ops/heap-attention.ts`)
@@ -25,6 +25,10 @@
 
   ;; Set by $scores: keys from here on are all masked in the row (T when none is attended).
   (global $keyEnd (mut i32) (i32.const 0))
+  ;; Set by $scores2 for its second row: its key end and row max. Set by $dot4x2: the second result.
+  (global $keyEndB (mut i32) (i32.const 0))
+  (global $maxB (mut f32) (f32.const 0))
+  (global $second (mut v128) (v128.const i32x4 0 0 0 0))
 
   ;; e^x for x ≤ 0, as in decode-attention.wat (Cody–Waite + degree-6 polynomial, rel. error < 2e-7).
   (func $exp (param $x f32) (result f32)
@@ -220,6 +224,206 @@
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next))))
 
+  ;; $dot4 for two rows a and a2 against the same four b_i (b read once for the two): returns a's,
+  ;; sets $second to a2's. Each lane is summed as in $dot4, so the values are $dot4's.
+  (func $dot4x2 (param $a i32) (param $a2 i32) (param $b i32) (param $stride i32) (param $bytes i32) (result v128)
+    (local $i i32) (local $x v128) (local $y v128) (local $bn v128) (local $b1 i32) (local $b2 i32) (local $b3 i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $bcc0 v128) (local $bcc1 v128) (local $bcc2 v128) (local $bcc3 v128)
+    (local.set $b1 (i32.add (local.get $b) (local.get $stride)))
+    (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))
+    (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $x (v128.load (i32.add (local.get $a) (local.get $i))))
+        (local.set $y (v128.load (i32.add (local.get $a2) (local.get $i))))
+        (local.set $bn (v128.load (i32.add (local.get $b) (local.get $i))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $x) (local.get $bn))))
+        (local.set $bcc0 (f32x4.add (local.get $bcc0) (f32x4.mul (local.get $y) (local.get $bn))))
+        (local.set $bn (v128.load (i32.add (local.get $b1) (local.get $i))))
+        (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $x) (local.get $bn))))
+        (local.set $bcc1 (f32x4.add (local.get $bcc1) (f32x4.mul (local.get $y) (local.get $bn))))
+        (local.set $bn (v128.load (i32.add (local.get $b2) (local.get $i))))
+        (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $x) (local.get $bn))))
+        (local.set $bcc2 (f32x4.add (local.get $bcc2) (f32x4.mul (local.get $y) (local.get $bn))))
+        (local.set $bn (v128.load (i32.add (local.get $b3) (local.get $i))))
+        (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $x) (local.get $bn))))
+        (local.set $bcc3 (f32x4.add (local.get $bcc3) (f32x4.mul (local.get $y) (local.get $bn))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (global.set $second (call $reduce4 (local.get $bcc0) (local.get $bcc1) (local.get $bcc2) (local.get $bcc3)))
+    (call $reduce4 (local.get $acc0) (local.get $acc1) (local.get $acc2) (local.get $acc3)))
+
+  ;; [Σ acc0, Σ acc1, Σ acc2, Σ acc3], each as (l0 + l1) + (l2 + l3) (the reduction of $dot4).
+  (func $reduce4 (param $acc0 v128) (param $acc1 v128) (param $acc2 v128) (param $acc3 v128) (result v128)
+    (local $s01 v128) (local $s23 v128)
+    (local.set $s01
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc0) (local.get $acc1))
+        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc0) (local.get $acc1))))
+    (local.set $s23
+      (f32x4.add
+        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc2) (local.get $acc3))
+        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc2) (local.get $acc3))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))
+
+  ;; $scores for two query rows A and B at once (k read once for the two in blocks of four):
+  ;; A's scores to pA, B's to pB. Returns A's row max and sets $keyEnd to A's key end; B's max and
+  ;; key end go to $maxB and $keyEndB. The same values as two calls of $scores.
+  (func $scores2
+    (param $qA i32) (param $qB i32) (param $keys i32) (param $keyStride i32) (param $biasA i32) (param $biasB i32)
+    (param $pA i32) (param $pB i32) (param $time i32) (param $dimBytes i32) (param $scale f32) (result f32)
+    (local $j i32) (local $endA i32) (local $endB i32) (local $maskedA i32) (local $maskedB i32)
+    (local $biasesA v128) (local $biasesB v128) (local $blockA v128) (local $blockB v128) (local $dots v128)
+    (local $maxesA v128) (local $maxesB v128) (local $maxA f32) (local $maxB f32) (local $bias f32) (local $s f32) (local $at i32)
+    (local.set $maxesA (f32x4.splat (f32.const -inf)))
+    (local.set $maxesB (f32x4.splat (f32.const -inf)))
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $biasesA (v128.load (i32.add (local.get $biasA) (local.get $at))))
+        (local.set $biasesB (v128.load (i32.add (local.get $biasB) (local.get $at))))
+        (local.set $maskedA (call $allMasked (local.get $biasesA)))
+        (local.set $maskedB (call $allMasked (local.get $biasesB)))
+        (local.set $blockA (local.get $biasesA))
+        (local.set $blockB (local.get $biasesB))
+        (if (i32.eqz (i32.and (local.get $maskedA) (local.get $maskedB)))
+          (then
+            (local.set $dots
+              (call $dot4x2 (local.get $qA) (local.get $qB) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes)))
+            (if (i32.eqz (local.get $maskedA))
+              (then
+                (local.set $endA (i32.add (local.get $j) (i32.const 4)))
+                (local.set $blockA
+                  (v128.bitselect (local.get $biasesA)
+                    (f32x4.add (f32x4.mul (f32x4.splat (local.get $scale)) (local.get $dots)) (local.get $biasesA))
+                    (f32x4.le (local.get $biasesA) (f32x4.splat (f32.const -5e8)))))))
+            (if (i32.eqz (local.get $maskedB))
+              (then
+                (local.set $endB (i32.add (local.get $j) (i32.const 4)))
+                (local.set $blockB
+                  (v128.bitselect (local.get $biasesB)
+                    (f32x4.add (f32x4.mul (f32x4.splat (local.get $scale)) (global.get $second)) (local.get $biasesB))
+                    (f32x4.le (local.get $biasesB) (f32x4.splat (f32.const -5e8)))))))))
+        (v128.store (i32.add (local.get $pA) (local.get $at)) (local.get $blockA))
+        (v128.store (i32.add (local.get $pB) (local.get $at)) (local.get $blockB))
+        (local.set $maxesA (f32x4.max (local.get $maxesA) (local.get $blockA)))
+        (local.set $maxesB (f32x4.max (local.get $maxesB) (local.get $blockB)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $blocks)))
+    (local.set $maxA
+      (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $maxesA)) (f32x4.extract_lane 1 (local.get $maxesA)))
+        (f32.max (f32x4.extract_lane 2 (local.get $maxesA)) (f32x4.extract_lane 3 (local.get $maxesA)))))
+    (local.set $maxB
+      (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $maxesB)) (f32x4.extract_lane 1 (local.get $maxesB)))
+        (f32.max (f32x4.extract_lane 2 (local.get $maxesB)) (f32x4.extract_lane 3 (local.get $maxesB)))))
+    ;; The last T % 4 keys one at a time, row by row (as $scores).
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $time)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $bias (f32.load (i32.add (local.get $biasA) (local.get $at))))
+        (if (f32.le (local.get $bias) (f32.const -5e8))
+          (then (local.set $s (local.get $bias)))
+          (else
+            (local.set $endA (i32.add (local.get $j) (i32.const 1)))
+            (local.set $s
+              (f32.add
+                (f32.mul (local.get $scale)
+                  (call $dot (local.get $qA) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes)))
+                (local.get $bias)))))
+        (f32.store (i32.add (local.get $pA) (local.get $at)) (local.get $s))
+        (local.set $maxA (f32.max (local.get $maxA) (local.get $s)))
+        (local.set $bias (f32.load (i32.add (local.get $biasB) (local.get $at))))
+        (if (f32.le (local.get $bias) (f32.const -5e8))
+          (then (local.set $s (local.get $bias)))
+          (else
+            (local.set $endB (i32.add (local.get $j) (i32.const 1)))
+            (local.set $s
+              (f32.add
+                (f32.mul (local.get $scale)
+                  (call $dot (local.get $qB) (i32.add (local.get $keys) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes)))
+                (local.get $bias)))))
+        (f32.store (i32.add (local.get $pB) (local.get $at)) (local.get $s))
+        (local.set $maxB (f32.max (local.get $maxB) (local.get $s)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (global.set $keyEnd (select (local.get $endA) (local.get $time) (local.get $endA)))
+    (global.set $keyEndB (select (local.get $endB) (local.get $time) (local.get $endB)))
+    (global.set $maxB (local.get $maxB))
+    (local.get $maxA))
+
+  ;; o_A += Σ_i eA_i·v_i and o_B += Σ_i eB_i·v_i over four keys (as $accumulate4 for each row; v
+  ;; read once for the two).
+  (func $accumulate4x2 (param $oA i32) (param $eA v128) (param $oB i32) (param $eB v128) (param $v i32) (param $stride i32) (param $bytes i32)
+    (local $i i32) (local $at i32) (local $accA v128) (local $accB v128) (local $vn v128) (local $v1 i32) (local $v2 i32) (local $v3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local.set $a0 (i32x4.splat (i32x4.extract_lane 0 (local.get $eA))))
+    (local.set $a1 (i32x4.splat (i32x4.extract_lane 1 (local.get $eA))))
+    (local.set $a2 (i32x4.splat (i32x4.extract_lane 2 (local.get $eA))))
+    (local.set $a3 (i32x4.splat (i32x4.extract_lane 3 (local.get $eA))))
+    (local.set $b0 (i32x4.splat (i32x4.extract_lane 0 (local.get $eB))))
+    (local.set $b1 (i32x4.splat (i32x4.extract_lane 1 (local.get $eB))))
+    (local.set $b2 (i32x4.splat (i32x4.extract_lane 2 (local.get $eB))))
+    (local.set $b3 (i32x4.splat (i32x4.extract_lane 3 (local.get $eB))))
+    (local.set $v1 (i32.add (local.get $v) (local.get $stride)))
+    (local.set $v2 (i32.add (local.get $v1) (local.get $stride)))
+    (local.set $v3 (i32.add (local.get $v2) (local.get $stride)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $bytes)))
+        (local.set $vn (v128.load (i32.add (local.get $v) (local.get $i))))
+        (local.set $accA (f32x4.add (v128.load (i32.add (local.get $oA) (local.get $i))) (f32x4.mul (local.get $a0) (local.get $vn))))
+        (local.set $accB (f32x4.add (v128.load (i32.add (local.get $oB) (local.get $i))) (f32x4.mul (local.get $b0) (local.get $vn))))
+        (local.set $vn (v128.load (i32.add (local.get $v1) (local.get $i))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $a1) (local.get $vn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $b1) (local.get $vn))))
+        (local.set $vn (v128.load (i32.add (local.get $v2) (local.get $i))))
+        (local.set $accA (f32x4.add (local.get $accA) (f32x4.mul (local.get $a2) (local.get $vn))))
+        (local.set $accB (f32x4.add (local.get $accB) (f32x4.mul (local.get $b2) (local.get $vn))))
+        (local.set $vn (v128.load (i32.add (local.get $v3) (local.get $i))))
+        (v128.store (i32.add (local.get $oA) (local.get $i)) (f32x4.add (local.get $accA) (f32x4.mul (local.get $a3) (local.get $vn))))
+        (v128.store (i32.add (local.get $oB) (local.get $i)) (f32x4.add (local.get $accB) (f32x4.mul (local.get $b3) (local.get $vn))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next))))
+
+  ;; The forward of one query row for its keys from `j` on, up to `keyEnd`, continuing the sum
+  ;; `sum` of exp: four keys at a time while a whole block fits, then one at a time. Returns the sum.
+  (func $rowForward
+    (param $j i32) (param $keyEnd i32) (param $time i32) (param $p i32) (param $max f32) (param $sum f32)
+    (param $oRow i32) (param $values i32) (param $keyStride i32) (param $dimBytes i32) (result f32)
+    (local $e f32) (local $e4 v128)
+    (block $blocksDone
+      (loop $blocks
+        (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (local.get $keyEnd))))
+        (local.set $e4 (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max)))))
+        (if (v128.any_true (local.get $e4))
+          (then
+            (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 0 (local.get $e4))))
+            (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 1 (local.get $e4))))
+            (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 2 (local.get $e4))))
+            (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 3 (local.get $e4))))
+            (call $accumulate4 (local.get $oRow) (local.get $e4) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $blocks)))
+    (block $done
+      (loop $keysLoop
+        (br_if $done (i32.ge_u (local.get $j) (local.get $keyEnd)))
+        (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
+        (if (f32.gt (local.get $e) (f32.const 0))
+          (then
+            (local.set $sum (f32.add (local.get $sum) (local.get $e)))
+            (call $axpy (local.get $oRow) (local.get $e) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $keysLoop)))
+    (local.get $sum))
+
   ;; The backward update of four keys k_i, v_i (i < 4, rows `stride` apart) for one query row:
   ;;   dv_i += prob_i·dO     dq += ds_i·k_i     dk_i += ds_i·q
   ;; over `bytes` bytes, dO, q and dq read once for the four; each element gets the terms in key order.
@@ -278,18 +482,23 @@
   ;; Forward: o, and the row statistics m, l for the backward pass, for the work units
   ;; [first, last): unit u is batch u / H_kv with key head u % H_kv and its G = H / H_kv query
   ;; heads. Units write disjoint parts of o, m and l, so threads can run units side by side.
+  ;; Query rows go two at a time (A = t, B = t + 1: $scores2, then $accumulate4x2 over the keys
+  ;; both attend, k and v read once for the two), then each through the rest of its keys; every
+  ;; value is summed as when the rows go one by one. `p` holds two rows of scores (see backward).
   (func (export "forward")
     (param $batch i32) (param $time i32) (param $heads i32) (param $kvHeads i32) (param $dim i32) (param $scale f32)
     (param $q i32) (param $k i32) (param $v i32) (param $bias i32) (param $o i32) (param $m i32) (param $l i32)
     (param $p i32) (param $first i32) (param $last i32)
     (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
-    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32)
-    (local $qRow i32) (local $oRow i32) (local $keys i32) (local $values i32) (local $biasRow i32) (local $stat i32)
-    (local $max f32) (local $sum f32) (local $e f32) (local $e4 v128)
+    (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $keys i32) (local $values i32) (local $pB i32)
+    (local $jointEnd i32) (local $biasRow i32) (local $stat i32)
+    (local $offA i32) (local $maxA f32) (local $sumA f32) (local $endA i32) (local $eA v128)
+    (local $offB i32) (local $maxB f32) (local $sumB f32) (local $endB i32) (local $eB v128)
     (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $qStride (i32.mul (local.get $heads) (local.get $dimBytes)))
     (local.set $keyStride (i32.mul (local.get $kvHeads) (local.get $dimBytes)))
     (local.set $group (i32.div_u (local.get $heads) (local.get $kvHeads)))
+    (local.set $pB (i32.add (local.get $p) (i32.and (i32.add (i32.shl (local.get $time) (i32.const 2)) (i32.const 15)) (i32.const -16))))
     (local.set $u (local.get $first))
     (block $unitsDone
       (loop $units
@@ -307,50 +516,80 @@
         (local.set $hEnd (i32.add (local.get $h) (local.get $group)))
         (loop $headLoop
           (local.set $t (i32.const 0))
-          (loop $rows
-            (local.set $qRow
-              (i32.add (local.get $q)
-                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes)))))
-            (local.set $oRow (i32.add (local.get $o) (i32.sub (local.get $qRow) (local.get $q))))
-            (local.set $biasRow
-              (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
-            (local.set $max
-              (call $scores (local.get $qRow) (local.get $keys) (local.get $keyStride) (local.get $biasRow) (local.get $p)
-                (local.get $time) (local.get $dimBytes) (local.get $scale)))
-            (memory.fill (local.get $oRow) (i32.const 0) (local.get $dimBytes))
-            (local.set $sum (f32.const 0))
-            (local.set $j (i32.const 0))
-            ;; Four keys at a time: e = exp(s − max) on four lanes, the sum in key order, o += Σ e·v.
-            (block $blocksDone
-              (loop $blocks
-                (br_if $blocksDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (global.get $keyEnd))))
-                (local.set $e4 (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $max)))))
-                (if (v128.any_true (local.get $e4))
-                  (then
-                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 0 (local.get $e4))))
-                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 1 (local.get $e4))))
-                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 2 (local.get $e4))))
-                    (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 3 (local.get $e4))))
-                    (call $accumulate4 (local.get $oRow) (local.get $e4) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))))
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $blocks)))
-            (block $done
-              (loop $keysLoop
-                (br_if $done (i32.ge_u (local.get $j) (global.get $keyEnd)))
-                (local.set $e (call $exp (f32.sub (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max))))
-                (if (f32.gt (local.get $e) (f32.const 0))
-                  (then
-                    (local.set $sum (f32.add (local.get $sum) (local.get $e)))
-                    (call $axpy (local.get $oRow) (local.get $e) (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $dimBytes))))
-                (local.set $j (i32.add (local.get $j) (i32.const 1)))
-                (br $keysLoop)))
-            (call $scale (local.get $oRow) (f32.div (f32.const 1) (local.get $sum)) (local.get $dimBytes))
-            (local.set $stat
-              (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
-            (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $max))
-            (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sum))
-            (local.set $t (i32.add (local.get $t) (i32.const 1)))
-            (br_if $rows (i32.lt_u (local.get $t) (local.get $time))))
+          (block $pairsDone
+            (loop $pairs
+              (br_if $pairsDone (i32.ge_u (i32.add (local.get $t) (i32.const 1)) (local.get $time)))
+              (local.set $offA
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+              (local.set $offB (i32.add (local.get $offA) (local.get $qStride)))
+              (local.set $biasRow
+                (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
+              (local.set $maxA
+                (call $scores2 (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $q) (local.get $offB)) (local.get $keys) (local.get $keyStride)
+                  (local.get $biasRow) (i32.add (local.get $biasRow) (i32.shl (local.get $time) (i32.const 2)))
+                  (local.get $p) (local.get $pB) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (local.set $maxB (global.get $maxB))
+              (local.set $endA (global.get $keyEnd))
+              (local.set $endB (global.get $keyEndB))
+              (memory.fill (i32.add (local.get $o) (local.get $offA)) (i32.const 0) (local.get $dimBytes))
+              (memory.fill (i32.add (local.get $o) (local.get $offB)) (i32.const 0) (local.get $dimBytes))
+              (local.set $sumA (f32.const 0))
+              (local.set $sumB (f32.const 0))
+              (local.set $jointEnd (select (local.get $endA) (local.get $endB) (i32.lt_u (local.get $endA) (local.get $endB))))
+              (local.set $j (i32.const 0))
+              (block $jointDone
+                (loop $joint
+                  (br_if $jointDone (i32.or (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $time)) (i32.ge_u (local.get $j) (local.get $jointEnd))))
+                  (local.set $eA (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $maxA)))))
+                  (local.set $eB (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $pB) (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $maxB)))))
+                  (if (v128.any_true (v128.or (local.get $eA) (local.get $eB)))
+                    (then
+                      (local.set $sumA (f32.add (local.get $sumA) (f32x4.extract_lane 0 (local.get $eA))))
+                      (local.set $sumA (f32.add (local.get $sumA) (f32x4.extract_lane 1 (local.get $eA))))
+                      (local.set $sumA (f32.add (local.get $sumA) (f32x4.extract_lane 2 (local.get $eA))))
+                      (local.set $sumA (f32.add (local.get $sumA) (f32x4.extract_lane 3 (local.get $eA))))
+                      (local.set $sumB (f32.add (local.get $sumB) (f32x4.extract_lane 0 (local.get $eB))))
+                      (local.set $sumB (f32.add (local.get $sumB) (f32x4.extract_lane 1 (local.get $eB))))
+                      (local.set $sumB (f32.add (local.get $sumB) (f32x4.extract_lane 2 (local.get $eB))))
+                      (local.set $sumB (f32.add (local.get $sumB) (f32x4.extract_lane 3 (local.get $eB))))
+                      (call $accumulate4x2 (i32.add (local.get $o) (local.get $offA)) (local.get $eA) (i32.add (local.get $o) (local.get $offB)) (local.get $eB)
+                        (i32.add (local.get $values) (i32.mul (local.get $j) (local.get $keyStride))) (local.get $keyStride) (local.get $dimBytes))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                  (br $joint)))
+              (local.set $sumA
+                (call $rowForward (local.get $j) (local.get $endA) (local.get $time) (local.get $p) (local.get $maxA) (local.get $sumA)
+                  (i32.add (local.get $o) (local.get $offA)) (local.get $values) (local.get $keyStride) (local.get $dimBytes)))
+              (local.set $sumB
+                (call $rowForward (local.get $j) (local.get $endB) (local.get $time) (local.get $pB) (local.get $maxB) (local.get $sumB)
+                  (i32.add (local.get $o) (local.get $offB)) (local.get $values) (local.get $keyStride) (local.get $dimBytes)))
+              (call $scale (i32.add (local.get $o) (local.get $offA)) (f32.div (f32.const 1) (local.get $sumA)) (local.get $dimBytes))
+              (call $scale (i32.add (local.get $o) (local.get $offB)) (f32.div (f32.const 1) (local.get $sumB)) (local.get $dimBytes))
+              (local.set $stat
+                (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+              (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $maxA))
+              (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sumA))
+              (f32.store (i32.add (local.get $m) (i32.add (local.get $stat) (i32.const 4))) (local.get $maxB))
+              (f32.store (i32.add (local.get $l) (i32.add (local.get $stat) (i32.const 4))) (local.get $sumB))
+              (local.set $t (i32.add (local.get $t) (i32.const 2)))
+              (br $pairs)))
+          ;; An odd last row on its own.
+          (if (i32.lt_u (local.get $t) (local.get $time))
+            (then
+              (local.set $offA
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
+              (local.set $maxA
+                (call $scores (i32.add (local.get $q) (local.get $offA)) (local.get $keys) (local.get $keyStride)
+                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2)))
+                  (local.get $p) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (memory.fill (i32.add (local.get $o) (local.get $offA)) (i32.const 0) (local.get $dimBytes))
+              (local.set $sumA
+                (call $rowForward (i32.const 0) (global.get $keyEnd) (local.get $time) (local.get $p) (local.get $maxA) (f32.const 0)
+                  (i32.add (local.get $o) (local.get $offA)) (local.get $values) (local.get $keyStride) (local.get $dimBytes)))
+              (call $scale (i32.add (local.get $o) (local.get $offA)) (f32.div (f32.const 1) (local.get $sumA)) (local.get $dimBytes))
+              (local.set $stat
+                (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
+              (f32.store (i32.add (local.get $m) (local.get $stat)) (local.get $maxA))
+              (f32.store (i32.add (local.get $l) (local.get $stat)) (local.get $sumA))))
           (local.set $h (i32.add (local.get $h) (i32.const 1)))
           (br_if $headLoop (i32.lt_u (local.get $h) (local.get $hEnd))))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
@@ -510,7 +749,7 @@
     (param $p i32) (param $first i32) (param $last i32)
     (local $u i32) (local $b i32) (local $h i32) (local $hEnd i32) (local $t i32) (local $j i32) (local $kh i32) (local $group i32)
     (local $dimBytes i32) (local $qStride i32) (local $keyStride i32) (local $keyOffset i32)
-    (local $keys i32) (local $values i32) (local $dkHead i32) (local $dvHead i32) (local $pB i32) (local $jointEnd i32) (local $at i32)
+    (local $keys i32) (local $values i32) (local $dkHead i32) (local $dvHead i32) (local $pB i32) (local $jointEnd i32) (local $at i32) (local $biasRow i32)
     (local $offA i32) (local $maxA f32) (local $invA f32) (local $dotA f32) (local $endA i32) (local $probA v128) (local $dsA v128)
     (local $offB i32) (local $maxB f32) (local $invB f32) (local $dotB f32) (local $endB i32) (local $probB v128) (local $dsB v128)
     (local.set $dimBytes (i32.shl (local.get $dim) (i32.const 2)))
@@ -544,30 +783,28 @@
           (block $pairsDone
             (loop $pairs
               (br_if $pairsDone (i32.ge_u (i32.add (local.get $t) (i32.const 1)) (local.get $time)))
-              ;; Row A = t: scores, statistics, dO·o; dq zeroed.
+              ;; Row A = t: statistics, dO·o; dq zeroed.
               (local.set $offA
                 (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $qStride)) (i32.mul (local.get $h) (local.get $dimBytes))))
               (local.set $at
                 (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $heads)) (local.get $h)) (local.get $time)) (local.get $t)) (i32.const 2)))
               (local.set $maxA (f32.load (i32.add (local.get $m) (local.get $at))))
               (local.set $invA (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $at)))))
-              (drop
-                (call $scores (i32.add (local.get $q) (local.get $offA)) (local.get $keys) (local.get $keyStride)
-                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2)))
-                  (local.get $p) (local.get $time) (local.get $dimBytes) (local.get $scale)))
-              (local.set $endA (global.get $keyEnd))
               (local.set $dotA (call $dot (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $o) (local.get $offA)) (local.get $dimBytes)))
               (memory.fill (i32.add (local.get $dq) (local.get $offA)) (i32.const 0) (local.get $dimBytes))
-              ;; Row B = t + 1 likewise (its scores in the second row of p).
+              ;; Row B = t + 1 likewise; then both rows' scores (B's in the second row of p).
               (local.set $offB (i32.add (local.get $offA) (local.get $qStride)))
               (local.set $at (i32.add (local.get $at) (i32.const 4)))
               (local.set $maxB (f32.load (i32.add (local.get $m) (local.get $at))))
               (local.set $invB (f32.div (f32.const 1) (f32.load (i32.add (local.get $l) (local.get $at)))))
+              (local.set $biasRow
+                (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (local.get $t)) (local.get $time)) (i32.const 2))))
               (drop
-                (call $scores (i32.add (local.get $q) (local.get $offB)) (local.get $keys) (local.get $keyStride)
-                  (i32.add (local.get $bias) (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $time)) (i32.add (local.get $t) (i32.const 1))) (local.get $time)) (i32.const 2)))
-                  (local.get $pB) (local.get $time) (local.get $dimBytes) (local.get $scale)))
-              (local.set $endB (global.get $keyEnd))
+                (call $scores2 (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $q) (local.get $offB)) (local.get $keys) (local.get $keyStride)
+                  (local.get $biasRow) (i32.add (local.get $biasRow) (i32.shl (local.get $time) (i32.const 2)))
+                  (local.get $p) (local.get $pB) (local.get $time) (local.get $dimBytes) (local.get $scale)))
+              (local.set $endA (global.get $keyEnd))
+              (local.set $endB (global.get $keyEndB))
               (local.set $dotB (call $dot (i32.add (local.get $dO) (local.get $offB)) (i32.add (local.get $o) (local.get $offB)) (local.get $dimBytes)))
               (memory.fill (i32.add (local.get $dq) (local.get $offB)) (i32.const 0) (local.get $dimBytes))
               ;; The blocks of four keys both rows attend.
@@ -589,14 +826,12 @@
                         (f32x4.mul (f32x4.splat (local.get $scale))
                           (f32x4.mul (local.get $probA)
                             (f32x4.sub
-                              (call $dot4 (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
+                              (call $dot4x2 (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $dO) (local.get $offB))
+                                (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
                               (f32x4.splat (local.get $dotA))))))
                       (local.set $dsB
                         (f32x4.mul (f32x4.splat (local.get $scale))
-                          (f32x4.mul (local.get $probB)
-                            (f32x4.sub
-                              (call $dot4 (i32.add (local.get $dO) (local.get $offB)) (i32.add (local.get $values) (local.get $at)) (local.get $keyStride) (local.get $dimBytes))
-                              (f32x4.splat (local.get $dotB))))))
+                          (f32x4.mul (local.get $probB) (f32x4.sub (global.get $second) (f32x4.splat (local.get $dotB))))))
                       (call $backward4x2 (local.get $probA) (local.get $dsA) (local.get $probB) (local.get $dsB)
                         (i32.add (local.get $dO) (local.get $offA)) (i32.add (local.get $dO) (local.get $offB))
                         (i32.add (local.get $q) (local.get $offA)) (i32.add (local.get $q) (local.get $offB))

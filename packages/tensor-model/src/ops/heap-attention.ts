@@ -28,7 +28,7 @@ function sizes(query: tf.TensorInfo, key: tf.TensorInfo) {
   return { batch, time, heads, kvHeads: key.shape[2] as number, headDim };
 }
 
-/** Run `name` over all units with per-thread scratch of two rows of T floats (the backward's two query rows) from the backend's heap. */
+/** Run `name` over all units with per-thread scratch of two rows of T floats (both passes take query rows two at a time) from the backend's heap. */
 function runUnits(backend: HeapBackend, pool: KernelPool, name: string, args: number[], units: number, time: number): void {
   const scratchBytes = 2 * Math.ceil((time * 4) / 16) * 16;
   const scratch = backend.wasm._malloc(scratchBytes * pool.threads);
