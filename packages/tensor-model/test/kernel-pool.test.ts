@@ -4,7 +4,7 @@
  * own memory (`causalAttentionForward`/`Backward`), and bad calls fail with a clear message.
  */
 import { describe, expect, it } from 'vitest';
-import { attentionUnits, causalAttentionBackward, causalAttentionForward, causalAttentionModule, type CausalAttentionShape } from '../src/kernels/causal-attention';
+import { attentionScratchBytes, attentionUnits, causalAttentionBackward, causalAttentionForward, causalAttentionModule, type CausalAttentionShape } from '../src/kernels/causal-attention';
 import { createKernelPool } from '../src/kernels/kernel-pool';
 import type { WasmMemory } from '../src/kernels/wasm-api';
 import { attentionBias } from '../src/model/inputs';
@@ -38,7 +38,7 @@ function throughPool(threads: number) {
       at += Math.ceil((values * 4) / 16) * 16;
       return start;
     };
-    const p = { q: take(queryValues), k: take(keyValues), v: take(keyValues), bias: take(bias.length), o: take(queryValues), m: take(statValues), l: take(statValues), dO: take(queryValues), dq: take(queryValues), dk: take(keyValues), dv: take(keyValues), scratch: take(time * 8) }; // up to 4 threads × two rows of T floats
+    const p = { q: take(queryValues), k: take(keyValues), v: take(keyValues), bias: take(bias.length), o: take(queryValues), m: take(statValues), l: take(statValues), dO: take(queryValues), dq: take(queryValues), dk: take(keyValues), dv: take(keyValues), scratch: take(time * 8) }; // up to 4 threads × two rows of T floats (T·4 is a multiple of 16 here)
     const heap = new Float32Array(memory.buffer);
     heap.set(q, p.q / 4);
     heap.set(k, p.k / 4);
@@ -47,7 +47,7 @@ function throughPool(threads: number) {
     heap.set(dO, p.dO / 4);
     heap.fill(Number.NaN, p.dk / 4, p.dk / 4 + keyValues); // the backward must overwrite, not add to, dk and dv
     const sizes = [batch, time, heads, kvHeads, headDim, scale];
-    const scratchBytes = 2 * Math.ceil((time * 4) / 16) * 16; // two query rows of scores
+    const scratchBytes = attentionScratchBytes(time);
     pool.run('forward', [...sizes, p.q, p.k, p.v, p.bias, p.o, p.m, p.l], attentionUnits(shape), p.scratch, scratchBytes);
     pool.run('backward', [...sizes, p.q, p.k, p.v, p.bias, p.o, p.m, p.l, p.dO, p.dq, p.dk, p.dv], attentionUnits(shape), p.scratch, scratchBytes);
     const read = (offset: number, values: number) => Array.from(heap.subarray(offset / 4, offset / 4 + values));

@@ -74,6 +74,11 @@ export function causalAttentionModule(shared: boolean): object | null {
 const WASM_PAGE = 65_536;
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
+/** Scratch bytes one thread of either pass needs for T = `time`: two rows of scores, each 16-byte aligned (the rows go two at a time). */
+export function attentionScratchBytes(time: number): number {
+  return 2 * align16(time * 4);
+}
+
 let instance: { memory: WasmMemory; kernel: KernelExports } | null | undefined;
 
 function kernelInstance(): { memory: WasmMemory; kernel: KernelExports } | null {
@@ -117,7 +122,7 @@ function layout(shape: CausalAttentionShape, backward: boolean) {
   };
   const offsets = {
     q: take(queryBytes), k: take(keyBytes), v: take(keyBytes), bias: take(batch * time * time * 4),
-    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(2 * align16(time * 4)) /* two query rows of scores */,
+    o: take(queryBytes), m: take(statBytes), l: take(statBytes), p: take(attentionScratchBytes(time)),
     dO: backward ? take(queryBytes) : 0, dq: backward ? take(queryBytes) : 0,
     dk: backward ? take(keyBytes) : 0, dv: backward ? take(keyBytes) : 0,
   };

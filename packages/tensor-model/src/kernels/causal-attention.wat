@@ -117,7 +117,7 @@
   ;; exactly as $dot does.
   (func $dot4 (param $a i32) (param $b i32) (param $stride i32) (param $bytes i32) (result v128)
     (local $i i32) (local $x v128) (local $b1 i32) (local $b2 i32) (local $b3 i32)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $s01 v128) (local $s23 v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
     (local.set $b1 (i32.add (local.get $b) (local.get $stride)))
     (local.set $b2 (i32.add (local.get $b1) (local.get $stride)))
     (local.set $b3 (i32.add (local.get $b2) (local.get $stride)))
@@ -131,18 +131,8 @@
         (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $b3) (local.get $i))))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next)))
-    ;; s01 = [acc0 l0+l1, acc0 l2+l3, acc1 l0+l1, acc1 l2+l3], s23 likewise.
-    (local.set $s01
-      (f32x4.add
-        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc0) (local.get $acc1))
-        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc0) (local.get $acc1))))
-    (local.set $s23
-      (f32x4.add
-        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $acc2) (local.get $acc3))
-        (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $acc2) (local.get $acc3))))
-    (f32x4.add
-      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s01) (local.get $s23))
-      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s01) (local.get $s23))))
+    ;; [acc0 (l0+l1)+(l2+l3), acc1 …, acc2 …, acc3 …]
+    (call $reduce4 (local.get $acc0) (local.get $acc1) (local.get $acc2) (local.get $acc3)))
 
   ;; Whether all four lanes of a bias block are masked (≤ −5e8).
   (func $allMasked (param $bias v128) (result i32)
@@ -255,7 +245,7 @@
     (global.set $second (call $reduce4 (local.get $bcc0) (local.get $bcc1) (local.get $bcc2) (local.get $bcc3)))
     (call $reduce4 (local.get $acc0) (local.get $acc1) (local.get $acc2) (local.get $acc3)))
 
-  ;; [Σ acc0, Σ acc1, Σ acc2, Σ acc3], each as (l0 + l1) + (l2 + l3) (the reduction of $dot4).
+  ;; [Σ acc0, Σ acc1, Σ acc2, Σ acc3], each as (l0 + l1) + (l2 + l3): the reduction of $dot4 and $dot4x2.
   (func $reduce4 (param $acc0 v128) (param $acc1 v128) (param $acc2 v128) (param $acc3 v128) (result v128)
     (local $s01 v128) (local $s23 v128)
     (local.set $s01

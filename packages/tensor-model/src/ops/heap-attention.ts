@@ -11,7 +11,7 @@
  * one and two threads give identical results.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionUnits, causalAttentionModule } from '../kernels/causal-attention';
+import { attentionScratchBytes, attentionUnits, causalAttentionModule } from '../kernels/causal-attention';
 import { createKernelPool, type KernelPool } from '../kernels/kernel-pool';
 import { isSharedMemory, type WasmMemory } from '../kernels/wasm-api';
 import { memoryOffset, registerBackendKernel, type HeapBackend } from './heap-backend';
@@ -30,7 +30,7 @@ function sizes(query: tf.TensorInfo, key: tf.TensorInfo) {
 
 /** Run `name` over all units with per-thread scratch of two rows of T floats (both passes take query rows two at a time) from the backend's heap. */
 function runUnits(backend: HeapBackend, pool: KernelPool, name: string, args: number[], units: number, time: number): void {
-  const scratchBytes = 2 * Math.ceil((time * 4) / 16) * 16;
+  const scratchBytes = attentionScratchBytes(time);
   const scratch = backend.wasm._malloc(scratchBytes * pool.threads);
   try {
     pool.run(name, args, units, scratch, scratchBytes);

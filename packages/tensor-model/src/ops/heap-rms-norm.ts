@@ -18,6 +18,12 @@ interface RmsNormKernels {
   backward(dy: number, x: number, w: number, a: number, p: number, dx1: number, dx2: number, dw: number, rows: number, cols: number): void;
 }
 
+/** x [..., C] as rows × C. */
+function rowsAndCols(shape: readonly number[]): { rows: number; cols: number } {
+  const cols = shape[shape.length - 1] as number;
+  return { rows: tf.util.sizeFromShape([...shape]) / cols, cols };
+}
+
 /** Register both kernels for the wasm backend `owner` with memory `memory`; false without wasm SIMD. */
 export function registerHeapRmsNorm(owner: HeapBackend, memory: WasmMemory): boolean {
   const kernels = instantiateOnMemory<RmsNormKernels>(memory, RMS_NORM_WASM_BASE64, RMS_NORM_SHARED_WASM_BASE64);
@@ -26,8 +32,7 @@ export function registerHeapRmsNorm(owner: HeapBackend, memory: WasmMemory): boo
   registerBackendKernel(RMS_NORM_KERNEL, owner, 'heap RMSNorm', ({ inputs, attrs }) => {
     const { x, weight } = inputs as Record<string, tf.TensorInfo>;
     const shape = (x as tf.TensorInfo).shape;
-    const cols = shape[shape.length - 1] as number;
-    const rows = tf.util.sizeFromShape(shape) / cols;
+    const { rows, cols } = rowsAndCols(shape);
     const y = owner.makeOutput([...shape], 'float32');
     const a = owner.makeOutput([...shape.slice(0, -1), 1], 'float32');
     kernels.forward(at(x), at(weight), at(y), at(a), rows, cols, (attrs as unknown as { eps: number }).eps);
@@ -36,8 +41,7 @@ export function registerHeapRmsNorm(owner: HeapBackend, memory: WasmMemory): boo
   registerBackendKernel(RMS_NORM_GRAD_KERNEL, owner, 'heap RMSNorm', ({ inputs }) => {
     const { dy, x, weight, a, p } = inputs as Record<string, tf.TensorInfo>;
     const shape = (x as tf.TensorInfo).shape;
-    const cols = shape[shape.length - 1] as number;
-    const rows = tf.util.sizeFromShape(shape) / cols;
+    const { rows, cols } = rowsAndCols(shape);
     const dx1 = owner.makeOutput([...shape], 'float32');
     const dx2 = owner.makeOutput([...shape], 'float32');
     const dw = owner.makeOutput([cols], 'float32');
